@@ -1,0 +1,66 @@
+/**
+ * Event routing and parsing as pure functions: a raw `MessageEvent` becomes a typed value or a
+ * parse error (never an exception), and URLs get the resume parameter.
+ */
+import type { FeedParseError, FeedValue } from './types';
+
+/** What one received event turns into. */
+export type RoutedEvent =
+	| { ok: true; event: string; value: FeedValue<unknown>; terminal: boolean }
+	| { ok: false; event: string; error: FeedParseError; terminal: boolean };
+
+const RAW_LIMIT = 200;
+
+/**
+ * Parses one event's JSON payload. A malformed payload becomes a {@link FeedParseError};
+ * `terminal` says whether the event is one of `closeOn`, which ends the stream either way.
+ */
+export function routeEvent(
+	event: string,
+	data: unknown,
+	lastEventId: string,
+	receivedAt: number,
+	closeOn: readonly string[] = []
+): RoutedEvent {
+	const id = lastEventId === '' ? null : lastEventId;
+	const terminal = closeOn.includes(event);
+	const raw = typeof data === 'string' ? data : String(data);
+	try {
+		return {
+			ok: true,
+			event,
+			terminal,
+			value: { data: JSON.parse(raw) as unknown, id, receivedAt }
+		};
+	} catch (cause) {
+		const message = cause instanceof Error ? cause.message : 'invalid JSON';
+		return {
+			ok: false,
+			event,
+			terminal,
+			error: { event, message, raw: raw.slice(0, RAW_LIMIT), id, receivedAt }
+		};
+	}
+}
+
+/**
+ * Sets (or replaces) the `lastEventId` query parameter, which the contract reads like the
+ * `Last-Event-ID` header: a new `EventSource` cannot send headers. Works on relative URLs.
+ */
+export function withLastEventId(url: string, lastEventId: string | null): string {
+	const hashAt = url.indexOf('#');
+	const hash = hashAt === -1 ? '' : url.slice(hashAt);
+	const noHash = hashAt === -1 ? url : url.slice(0, hashAt);
+	const queryAt = noHash.indexOf('?');
+	const path = queryAt === -1 ? noHash : noHash.slice(0, queryAt);
+	const params = new URLSearchParams(queryAt === -1 ? '' : noHash.slice(queryAt + 1));
+	params.delete('lastEventId');
+	if (lastEventId !== null && lastEventId !== '') params.set('lastEventId', lastEventId);
+	const query = params.toString();
+	return `${path}${query ? `?${query}` : ''}${hash}`;
+}
+
+/** Joins a base URL ('' = same origin) and an API path without doubling the slash. */
+export function joinUrl(baseUrl: string, path: string): string {
+	return `${baseUrl.replace(/\/+$/, '')}${path}`;
+}
