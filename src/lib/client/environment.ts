@@ -1,0 +1,120 @@
+/**
+ * Defaults for the injectable parts, resolved once per source. Everything reads globals at call
+ * time, so fake timers installed after import still apply, and nothing touches `window` on the
+ * server.
+ */
+import { DEFAULTS } from '$lib/shared/contract';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import type {
+	EventSourceConstructor,
+	FeedSourceOptions,
+	LifecycleSignals,
+	TimerFunctions
+} from './types';
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+	closeOn: readonly string[];
+	listen: readonly string[];
+	heartbeatMs: number;
+	policy: BackoffPolicy;
+	withCredentials: boolean;
+	EventSource: EventSourceConstructor;
+	fetch: typeof fetch | undefined;
+	timers: TimerFunctions;
+	now: () => number;
+	random: () => number;
+	lifecycle: LifecycleSignals | undefined;
+}
+
+const globalTimers: TimerFunctions = {
+	setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+	clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>)
+};
+
+/** `online` on `window`, and `visibilitychange` to visible on `document`; undefined outside a browser. */
+export function browserLifecycle(): LifecycleSignals | undefined {
+	if (typeof window === 'undefined' || typeof document === 'undefined') return undefined;
+	return {
+		subscribe(listener) {
+			const onOnline = () => listener('online');
+			const onVisibility = () => {
+				if (document.visibilityState === 'visible') listener('visible');
+			};
+			window.addEventListener('online', onOnline);
+			document.addEventListener('visibilitychange', onVisibility);
+			return () => {
+				window.removeEventListener('online', onOnline);
+				document.removeEventListener('visibilitychange', onVisibility);
+			};
+		}
+	};
+}
+
+/**
+ * Fills in the defaults; null when there is nothing to connect with (SSR, or no `EventSource`),
+ * in which case the stores stay inert. Without an injected `EventSource`, the global one is used
+ * only when `window` exists, so a server that happens to have one never opens streams in SSR.
+ */
+export function resolveOptions(options: FeedSourceOptions): ResolvedOptions | null {
+	const inBrowser = typeof window !== 'undefined';
+	const EventSourceImpl =
+		options.EventSource ??
+		(inBrowser && typeof globalThis.EventSource === 'function'
+			? (globalThis.EventSource as EventSourceConstructor)
+			: undefined);
+	if (!EventSourceImpl) return null;
+	return {
+		closeOn: options.closeOn ?? [],
+		listen: options.listen ?? [],
+		heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+		policy: {
+			minRetryMs: options.minRetryMs ?? DEFAULT_BACKOFF.minRetryMs,
+			baseRetryMs: options.baseRetryMs ?? DEFAULT_BACKOFF.baseRetryMs,
+			maxRetryMs: options.maxRetryMs ?? DEFAULT_BACKOFF.maxRetryMs
+		},
+		withCredentials: options.withCredentials ?? false,
+		EventSource: EventSourceImpl,
+		fetch:
+			options.fetch ??
+			(typeof globalThis.fetch === 'function' ? (...args) => globalThis.fetch(...args) : undefined),
+		timers: options.timers ?? globalTimers,
+		now: options.now ?? (() => Date.now()),
+		random: options.random ?? Math.random,
+		lifecycle: options.lifecycle ?? browserLifecycle()
+	};
+}
+
+/** What a status probe learned: the HTTP status (undefined = no answer) and `Retry-After`. */
+export interface ProbeResult {
+	status: number | undefined;
+	retryAfter: string | null;
+}
+
+/**
+ * Learns the HTTP status a browser `EventSource` hides: requests the URL again and aborts as
+ * soon as the headers arrive, so a healthy stream is not kept open.
+ */
+export async function probeStatus(
+	fetchImpl: typeof fetch | undefined,
+	url: string,
+	withCredentials: boolean
+): Promise<ProbeResult> {
+	if (!fetchImpl) return { status: undefined, retryAfter: null };
+	const controller = new AbortController();
+	try {
+		const response = await fetchImpl(url, {
+			headers: { accept: 'text/event-stream' },
+			cache: 'no-store',
+			credentials: withCredentials ? 'include' : 'same-origin',
+			signal: controller.signal
+		});
+		const result = { status: response.status, retryAfter: response.headers.get('retry-after') };
+		response.body?.cancel().catch(() => {});
+		return result;
+	} catch {
+		return { status: undefined, retryAfter: null };
+	} finally {
+		controller.abort();
+	}
+}
