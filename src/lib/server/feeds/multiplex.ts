@@ -1,0 +1,148 @@
+import type { Topic } from '$lib/shared/contract';
+import { encodeEvent } from '$lib/shared/sse';
+import { formatMultiplexId, parseMultiplexId } from '$lib/shared/validate';
+import type { FeedMessage } from '../bus';
+import { concat, type Hub, type HubEntry } from '../hub';
+import { toBytes, type SseConnection } from '../sse/connection';
+
+/** One feed carried by a multiplexed channel. */
+export interface MuxSource {
+	topic: Topic;
+	hub: Hub<unknown>;
+	/** Only messages that pass are carried (the stocks symbol filter). */
+	filter?: (message: FeedMessage<unknown>) => boolean;
+}
+
+/** The event name on the multiplexed stream: `time`, `system`, `stocks:AAPL`. */
+export function muxEventName(topic: Topic, event: string): string {
+	return event === 'message' ? topic : `${topic}:${event}`;
+}
+
+/**
+ * Several feeds over one stream. Clients asking for the same feeds (same topics, symbols and
+ * interval) share a channel, so each event is encoded once per channel, not once per client.
+ * The id records every feed's position (`time=12;stocks=40`), so a reconnect resumes each feed.
+ */
+export class MuxChannel {
+	readonly #clients = new Set<SseConnection>();
+	readonly #positions: Partial<Record<Topic, number>> = {};
+	readonly #topics: Topic[];
+	#unlisten: (() => void)[] = [];
+
+	constructor(
+		readonly sources: MuxSource[],
+		readonly onEmpty: () => void,
+		readonly onFanOut: (clients: number, bytes: number) => void = () => {},
+		readonly onReplay: () => void = () => {}
+	) {
+		this.#topics = sources.map((s) => s.topic);
+	}
+
+	/** Connected clients. */
+	get size(): number {
+		return this.#clients.size;
+	}
+
+	/** Adds a client, resuming each feed from its `Last-Event-ID`; returns an idempotent leave. */
+	join(connection: SseConnection, lastEventId: string | null): () => void {
+		if (this.#clients.has(connection)) return () => this.leave(connection);
+		// Listen before adding the client: an event a producer emits on start is then part of the
+		// snapshot below rather than sent twice.
+		if (this.#clients.size === 0) this.#listen();
+		this.#clients.add(connection);
+		const resume = parseMultiplexId(lastEventId);
+		const resumable = this.sources.filter(
+			(s) => resume[s.topic] !== undefined && s.hub.entryAfter(resume[s.topic]!) !== null
+		);
+		if (resumable.length === 0) {
+			for (const bytes of this.#snapshot(this.sources, true)) connection.write(bytes);
+		} else {
+			const stale = this.sources.filter((s) => !resumable.includes(s));
+			this.onReplay();
+			connection.replay(this.#catchUp(resume, stale));
+		}
+		return () => this.leave(connection);
+	}
+
+	/** Removes a client; the channel stops listening after its last one. */
+	leave(connection: SseConnection): void {
+		if (!this.#clients.delete(connection) || this.#clients.size > 0) return;
+		for (const unlisten of this.#unlisten) unlisten();
+		this.#unlisten = [];
+		this.onEmpty();
+	}
+
+	#listen(): void {
+		for (const source of this.sources) this.#positions[source.topic] = source.hub.lastId;
+		this.#unlisten = this.sources.map((source) =>
+			source.hub.listen((entry) => this.#deliver(source, entry))
+		);
+	}
+
+	#deliver(source: MuxSource, entry: HubEntry<unknown>): void {
+		if (source.filter && !source.filter(entry)) return;
+		this.#positions[source.topic] = entry.id;
+		const bytes = this.#encode(source.topic, entry, this.#positions);
+		let written = 0;
+		for (const client of this.#clients) {
+			if (!client.replaying && client.write(bytes)) written++;
+		}
+		this.onFanOut(written, written * bytes.byteLength);
+	}
+
+	#encode(topic: Topic, message: FeedMessage<unknown>, positions: Partial<Record<Topic, number>>) {
+		const id = formatMultiplexId(positions, this.#topics);
+		return toBytes(
+			encodeEvent({ event: muxEventName(topic, message.event), id, data: message.data })
+		);
+	}
+
+	/** Current state of `sources`; with `withId`, the last event carries every feed's position. */
+	#snapshot(sources: MuxSource[], withId: boolean): Uint8Array[] {
+		const events = sources.flatMap((source) =>
+			source.hub.snapshot(source.filter).map((m) => ({ topic: source.topic, message: m }))
+		);
+		return events.map(({ topic, message }, i) =>
+			withId && i === events.length - 1
+				? this.#encode(topic, message, this.#positions)
+				: toBytes(encodeEvent({ event: muxEventName(topic, message.event), data: message.data }))
+		);
+	}
+
+	/**
+	 * A lazy replay: feeds the buffer no longer covers get their snapshot first, then the missed
+	 * events of all feeds merged in the order they happened, each with the client's own positions.
+	 */
+	#catchUp(resume: Partial<Record<Topic, number>>, stale: MuxSource[]) {
+		const positions: Partial<Record<Topic, number>> = { ...resume };
+		for (const source of stale) positions[source.topic] = source.hub.lastId;
+		let head: Uint8Array | null = stale.length > 0 ? concat(this.#snapshot(stale, false)) : null;
+		return {
+			next: (): Uint8Array | null => {
+				if (head) {
+					const bytes = head;
+					head = null;
+					return bytes;
+				}
+				for (;;) {
+					let best: { source: MuxSource; entry: HubEntry<unknown> } | null = null;
+					for (const source of this.sources) {
+						const entry = source.hub.entryAfter(positions[source.topic] ?? source.hub.lastId);
+						if (entry === null) {
+							// Evicted while this client read slowly: jump that feed to its snapshot.
+							positions[source.topic] = source.hub.lastId;
+							return concat(this.#snapshot([source], false));
+						}
+						if (entry && (!best || entry.order < best.entry.order)) best = { source, entry };
+					}
+					if (!best) return null;
+					positions[best.source.topic] = best.entry.id;
+					if (!best.source.filter || best.source.filter(best.entry)) {
+						return this.#encode(best.source.topic, best.entry, positions);
+					}
+				}
+			},
+			done: () => {}
+		};
+	}
+}

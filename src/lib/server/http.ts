@@ -1,0 +1,114 @@
+import { DEFAULTS } from '$lib/shared/contract';
+import { apiFailure, type ApiFailure, type Parsed } from '$lib/shared/errors';
+import { concat } from './hub';
+
+/** A JSON response; every API answer carries `Vary: Origin` (added by the CORS layer). */
+export function jsonResponse(
+	body: unknown,
+	status = 200,
+	headers: Record<string, string> = {}
+): Response {
+	return new Response(JSON.stringify(body), {
+		status,
+		headers: {
+			'content-type': 'application/json; charset=utf-8',
+			'cache-control': 'no-store',
+			...headers
+		}
+	});
+}
+
+/** The contract's JSON error response for a failure. */
+export function errorResponse(failure: ApiFailure): Response {
+	return jsonResponse(failure.body, failure.status, failure.headers);
+}
+
+/** `405` with the `Allow` header. */
+export function methodNotAllowed(allow: readonly string[]): Response {
+	return errorResponse(
+		apiFailure(405, 'method_not_allowed', `method not allowed; allowed: ${allow.join(', ')}`, {
+			allow: allow.join(', ')
+		})
+	);
+}
+
+/** The client's last seen id: the `Last-Event-ID` header, else the `lastEventId` query parameter. */
+export function lastEventIdOf(request: Request, url: URL): string | null {
+	return request.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
+}
+
+/**
+ * Reads an optional JSON body of at most 16 KiB without trusting `Content-Length`: the stream is
+ * counted as it arrives and abandoned once over the cap. `undefined` means no body.
+ */
+export async function readJsonBody(
+	request: Request,
+	maxBytes: number = DEFAULTS.maxBodyBytes
+): Promise<Parsed<unknown>> {
+	const tooLarge = () =>
+		apiFailure(413, 'body_too_large', `the body must be at most ${maxBytes} bytes`);
+	const declared = Number(request.headers.get('content-length') ?? '0');
+	if (declared > maxBytes) return tooLarge();
+	if (!request.body) return { ok: true, value: undefined };
+	const reader = request.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > maxBytes) {
+			await reader.cancel().catch(() => {});
+			return tooLarge();
+		}
+		chunks.push(value);
+	}
+	const text = new TextDecoder().decode(concat(chunks));
+	if (text.trim() === '') return { ok: true, value: undefined };
+	try {
+		return { ok: true, value: JSON.parse(text) as unknown };
+	} catch {
+		return apiFailure(400, 'bad_json', 'the body is not valid JSON');
+	}
+}
+
+/**
+ * CORS for one response: an allowed `Origin` is echoed; any other gets no CORS header.
+ * Every API response varies by Origin, so caches never serve one origin's answer to another.
+ */
+export function applyCors(
+	response: Response,
+	origin: string | null,
+	allowed: readonly string[]
+): Response {
+	const headers = new Headers(response.headers);
+	headers.append('vary', 'Origin');
+	if (origin && allowed.includes(origin)) {
+		headers.set('access-control-allow-origin', origin);
+		headers.set('access-control-expose-headers', 'Retry-After, Allow');
+	}
+	return new Response(response.body, {
+		status: response.status,
+		statusText: response.statusText,
+		headers
+	});
+}
+
+/** The answer to a CORS preflight: `204` with the allowed methods for an allowed origin. */
+export function preflight(
+	origin: string | null,
+	allowed: readonly string[],
+	methods: readonly string[]
+): Response {
+	const headers: Record<string, string> = {
+		allow: [...methods, 'OPTIONS'].join(', '),
+		vary: 'Origin'
+	};
+	if (origin && allowed.includes(origin)) {
+		headers['access-control-allow-origin'] = origin;
+		headers['access-control-allow-methods'] = [...methods, 'OPTIONS'].join(', ');
+		headers['access-control-allow-headers'] = 'Content-Type, Last-Event-ID';
+		headers['access-control-max-age'] = '600';
+	}
+	return new Response(null, { status: 204, headers });
+}

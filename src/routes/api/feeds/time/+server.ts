@@ -1,0 +1,4 @@
+import { timeStream } from '$lib/server/endpoints';
+import type { RequestHandler } from './$types';
+
+export const GET: RequestHandler = (event) => timeStream(event);
