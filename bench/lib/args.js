@@ -1,0 +1,106 @@
+/** Command-line options of `npm run bench`. */
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --quick              smaller run: sizes 1000,5000, 3 s windows, slow-consumer test on (a) only
+  --sizes=1000,5000    exact client counts (no growth until failure)
+  --reps=3             repetitions per size and server (medians are reported; at least 3 advised)
+  --servers=a,b,c      which servers: a Live Feeds, b naive, c better-sse
+  --window=5           measurement window, seconds
+  --warmup=2           seconds between the last connect and the window
+  --workers=2          load-generator processes
+  --slow-servers=a,c   servers for the slow-consumer test (--no-slow to skip it)
+  --cpu-prof           profile (a) with node --cpu-prof into bench/results/tmp/
+  --client-url=URL     run the client (dashboard) benchmark against this URL
+  --no-client          skip the client benchmark
+  --no-write           print only; do not write bench/results/*.json or BENCHMARKS.md
+  --help`;
+
+/**
+ * @typedef {object} BenchOptions
+ * @property {boolean} quick
+ * @property {number[] | null} sizes Explicit sizes, or null for 1k, 5k, 10k and on until failure.
+ * @property {number} reps
+ * @property {string[]} servers
+ * @property {number} windowMs
+ * @property {number} warmupMs
+ * @property {number} workers
+ * @property {string[]} slowServers
+ * @property {boolean} cpuProf
+ * @property {string | null} clientUrl
+ * @property {boolean} client
+ * @property {boolean} write
+ * @property {boolean} help
+ */
+
+/**
+ * Parses `process.argv.slice(2)`; throws on an unknown option.
+ * @param {string[]} argv
+ * @returns {BenchOptions}
+ */
+export function parseArgs(argv) {
+	/** @type {Map<string, string>} */
+	const given = new Map();
+	for (const arg of argv) {
+		const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+		if (!match || !match[1]) throw new Error(`unknown argument '${arg}'\n${USAGE}`);
+		given.set(match[1], match[2] ?? '');
+	}
+	const known = [
+		'quick',
+		'sizes',
+		'reps',
+		'servers',
+		'window',
+		'warmup',
+		'workers',
+		'slow-servers',
+		'no-slow',
+		'cpu-prof',
+		'client-url',
+		'no-client',
+		'no-write',
+		'help'
+	];
+	for (const key of given.keys()) {
+		if (!known.includes(key)) throw new Error(`unknown option --${key}\n${USAGE}`);
+	}
+	const quick = given.has('quick');
+	const num = (/** @type {string} */ key, /** @type {number} */ fallback, min = 1) => {
+		const raw = given.get(key);
+		if (raw === undefined) return fallback;
+		const value = Number(raw);
+		if (!Number.isFinite(value) || value < min) throw new Error(`--${key} wants a number ≥ ${min}`);
+		return value;
+	};
+	const list = (/** @type {string} */ key, /** @type {string} */ fallback) =>
+		(given.get(key) ?? fallback).split(',').filter(Boolean);
+	const servers = list('servers', 'a,b,c');
+	for (const s of servers)
+		if (!['a', 'b', 'c'].includes(s)) throw new Error(`unknown server '${s}'`);
+	const sizes = given.has('sizes')
+		? list('sizes', '').map((s) => {
+				const n = Number(s);
+				if (!Number.isInteger(n) || n < 1) throw new Error(`bad size '${s}'`);
+				return n;
+			})
+		: quick
+			? [1000, 5000]
+			: null;
+	return {
+		quick,
+		sizes,
+		reps: Math.round(num('reps', 3)),
+		servers,
+		windowMs: num('window', quick ? 3 : 5) * 1000,
+		warmupMs: num('warmup', quick ? 1 : 2, 0) * 1000,
+		workers: Math.round(num('workers', 2)),
+		slowServers: given.has('no-slow')
+			? []
+			: list('slow-servers', quick ? 'a' : 'a,c').filter((s) => servers.includes(s)),
+		cpuProf: given.has('cpu-prof'),
+		clientUrl: given.get('client-url') || null,
+		client: !given.has('no-client'),
+		write: !given.has('no-write'),
+		help: given.has('help')
+	};
+}

@@ -1,0 +1,147 @@
+/**
+ * One measurement: a fresh server, N streams (and optionally slow ones), a warm-up, a timed
+ * window, then everything closed and the server killed.
+ */
+import { freePort, httpGet, readProcStat, sleep, startServer, stopServer } from './proc.js';
+
+/** The multiplexed stream every client opens. */
+export const STREAM_PATH = '/api/feeds?topics=time,system,stocks';
+
+/**
+ * @typedef {object} MeasureOptions
+ * @property {import('./proc.js').ServerSpec} spec
+ * @property {import('./loadgen.js').LoadGenerator} loadgen
+ * @property {number} normal Streams that read everything.
+ * @property {number} [slow] Streams that never read (default 0).
+ * @property {number} windowMs Length of the measurement window.
+ * @property {number} warmupMs Time between the last connect and the window.
+ * @property {number} [idleMs] Settling time before the idle RSS sample (default 1000).
+ * @property {string[]} [nodeArgs] Extra node flags for the server (e.g. `--cpu-prof`).
+ */
+
+/**
+ * Runs one measurement and returns its figures; the server is always stopped.
+ * @param {MeasureOptions} o
+ */
+export async function measure(o) {
+	const port = await freePort();
+	const server = await startServer(o.spec, { port, nodeArgs: o.nodeArgs });
+	const slow = o.slow ?? 0;
+	try {
+		await sleep(o.idleMs ?? 1000);
+		const idle = readProcStat(server.pid);
+		const connectTimeoutMs = 20_000;
+		const openedNormal = await o.loadgen.open({
+			port,
+			path: STREAM_PATH,
+			count: o.normal,
+			timeoutMs: connectTimeoutMs
+		});
+		const openedSlow = slow
+			? await o.loadgen.open({
+					port,
+					path: STREAM_PATH,
+					count: slow,
+					slow: true,
+					timeoutMs: connectTimeoutMs
+				})
+			: null;
+		await sleep(o.warmupMs);
+
+		await o.loadgen.reset();
+		await server.ask({ cmd: 'lag-reset' });
+		const before = readProcStat(server.pid);
+		const startedAt = Date.now();
+		/** @type {number[]} */
+		const rssSeries = [];
+		const steps = Math.max(1, Math.round(o.windowMs / 500));
+		for (let i = 0; i < steps; i++) {
+			await sleep(500);
+			rssSeries.push(readProcStat(server.pid).rssBytes);
+		}
+		const after = readProcStat(server.pid);
+		const serverSeconds = (Date.now() - startedAt) / 1000;
+		const lag = await server.ask({ cmd: 'lag' });
+		const load = await o.loadgen.report();
+		const metrics = await scrapeMetrics(port);
+
+		const held = load.openNormal ?? 0;
+		const events = load.events ?? 0;
+		const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+		const failures = openedNormal.failed + (openedNormal.opened - held);
+		return {
+			server: o.spec.key,
+			clients: o.normal,
+			slowClients: slow,
+			held,
+			failures,
+			connectErrors: openedNormal.errors,
+			rampMs: openedNormal.ms,
+			slowOpened: openedSlow?.opened ?? 0,
+			slowHeldAtEnd: load.openSlow ?? 0,
+			slowDropped: openedSlow ? openedSlow.opened - (load.openSlow ?? 0) : 0,
+			events,
+			eventsPerSecond: events / (load.elapsedMs / 1000),
+			eventsPerClientPerSecond: held ? events / (load.elapsedMs / 1000) / held : null,
+			byType: {
+				time: load.time,
+				system: load.system,
+				stocks: load.stocks,
+				ping: load.ping,
+				other: load.other
+			},
+			badPayload: load.badPayload ?? 0,
+			parseErrors: load.parseErrors ?? 0,
+			latencyMs: {
+				p50: load.hist.all.percentile(50),
+				p99: load.hist.all.percentile(99),
+				max: load.hist.all.percentile(100),
+				samples: load.hist.all.count,
+				stocksP99: load.hist.stocks.percentile(99),
+				systemP99: load.hist.system.percentile(99),
+				timeVsSecondP99: load.hist.time.percentile(99),
+				negative: load.hist.all.negative
+			},
+			serverCpuSeconds: cpuSeconds,
+			serverCpuPercent: (cpuSeconds / serverSeconds) * 100,
+			cpuSecondsPer1000Events: events ? cpuSeconds / (events / 1000) : null,
+			rssIdleBytes: idle.rssBytes,
+			rssLoadBytes: after.rssBytes,
+			rssPeakBytes: Math.max(...rssSeries),
+			rssSeriesMb: rssSeries.map((b) => Math.round(b / 1048576)),
+			rssPerConnectionBytes: held ? (after.rssBytes - idle.rssBytes) / held : null,
+			eventLoopLagMs: lag ? { p50: lag.p50, p99: lag.p99, max: lag.max, mean: lag.mean } : null,
+			metrics,
+			loadgen: {
+				cpuSeconds: load.cpuSeconds,
+				loopLagP99Ms: load.loopLagP99Ms,
+				rssBytes: load.rssBytes
+			}
+		};
+	} catch (error) {
+		const text = error instanceof Error ? error.message : String(error);
+		throw new Error(
+			`${o.spec.name}, ${o.normal} clients: ${text}\n--- server log ---\n${server.log()}`,
+			{ cause: error }
+		);
+	} finally {
+		await o.loadgen.closeAll().catch(() => {});
+		await stopServer(server);
+	}
+}
+
+/**
+ * Reads `/metrics` when the server has it: the event-loop lag of prom-client's default metrics and
+ * any slow-client or connection counters, kept as raw lines for the report.
+ */
+async function scrapeMetrics(/** @type {number} */ port) {
+	const response = await httpGet(port, '/metrics', 5000).catch(() => null);
+	if (!response || response.status !== 200) return null;
+	const lines = response.body.split('\n').filter((l) => l && !l.startsWith('#'));
+	const pick = (/** @type {RegExp} */ re) => lines.filter((l) => re.test(l));
+	const lagP99 = pick(/^nodejs_eventloop_lag_p99_seconds\b/)[0];
+	return {
+		eventLoopLagP99Ms: lagP99 ? Number(lagP99.split(' ').pop()) * 1000 : null,
+		lines: pick(/slow|drop|connection|open/i).slice(0, 40)
+	};
+}

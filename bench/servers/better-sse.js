@@ -1,0 +1,78 @@
+/**
+ * (c) `better-sse` channel broadcast on a plain Node http server: one producer per feed, one
+ * channel, a session per connection, which is what a Node developer would pick.
+ */
+import http from 'node:http';
+import { createChannel, createSession } from 'better-sse';
+import {
+	handleCommonRoutes,
+	listen,
+	parseTopics,
+	stockWalk,
+	systemSample,
+	timePayload
+} from './feeds.js';
+
+/** One channel per topic, so a client gets only the topics it asked for. */
+const channels = {
+	time: createChannel(),
+	system: createChannel(),
+	stocks: createChannel()
+};
+let seq = 0;
+const nextId = () => String(++seq);
+
+const walk = stockWalk();
+/** @type {Awaited<ReturnType<typeof systemSample>> | null} */
+let lastSystem = null;
+
+function tickTime() {
+	channels.time.broadcast(timePayload(), 'time', { eventId: nextId() });
+	setTimeout(tickTime, 1000 - (Date.now() % 1000));
+}
+setTimeout(tickTime, 1000 - (Date.now() % 1000));
+
+setInterval(() => {
+	systemSample().then(
+		(sample) => {
+			lastSystem = sample;
+			channels.system.broadcast(sample, 'system', { eventId: nextId() });
+		},
+		() => {}
+	);
+}, 1000);
+
+function moveStock() {
+	const quote = walk.step();
+	channels.stocks.broadcast(quote, `stocks:${quote.symbol}`, { eventId: nextId() });
+	setTimeout(moveStock, walk.delayMs());
+}
+setTimeout(moveStock, walk.delayMs());
+
+let open = 0;
+
+const server = http.createServer(async (req, res) => {
+	if (handleCommonRoutes(req, res, () => open)) return;
+	const topics = parseTopics(new URL(req.url ?? '/', 'http://localhost'));
+	if (!topics) {
+		res.writeHead(400, { 'Content-Type': 'application/json' });
+		res.end('{"error":{"code":"bad_topic","message":"unknown topic"}}');
+		return;
+	}
+	const session = await createSession(req, res, {
+		keepAlive: 15_000,
+		headers: { 'X-Accel-Buffering': 'no', 'Cache-Control': 'no-cache, no-transform' }
+	});
+	open++;
+	session.once('disconnected', () => open--);
+	// The current state at once, as the contract asks.
+	if (topics.has('time')) session.push(timePayload(), 'time', nextId());
+	if (topics.has('system') && lastSystem) session.push(lastSystem, 'system', nextId());
+	if (topics.has('stocks')) {
+		for (const quote of walk.snapshot()) session.push(quote, `stocks:${quote.symbol}`, nextId());
+	}
+	for (const topic of topics)
+		channels[/** @type {keyof typeof channels} */ (topic)].register(session);
+});
+
+await listen(server);
