@@ -34,6 +34,12 @@ export interface MockBackendOptions {
 	stockSymbols?: string;
 	/** Origins that get CORS headers. Default none (same origin only). */
 	allowedOrigins?: string[];
+	/**
+	 * Treat a request without Last-Event-ID that follows, within `retry` + 3 s, a stream the mock
+	 * itself closed on the same URL as that stream's reconnect. Default false; the browser turns it
+	 * on because Chromium's EventSource does not show its Last-Event-ID header to a service worker.
+	 */
+	inferReconnects?: boolean;
 	/** Events each feed keeps for resuming. Default 512, as the server's `SSE_REPLAY_EVENTS`. */
 	replayCapacity?: number;
 }
@@ -47,6 +53,7 @@ export class MockBackend {
 	readonly retryMs: number;
 	readonly heartbeatMs: number;
 	readonly allowedOrigins: readonly string[];
+	readonly inferReconnects: boolean;
 	readonly symbols: readonly string[];
 	readonly time: ReplayFeed<TimeTick>;
 	readonly stocks: ReplayFeed<StockQuote>;
@@ -62,6 +69,7 @@ export class MockBackend {
 	#timing: ScenarioTiming = scenarioTiming('normal');
 	#downUntil = 0;
 	#arrivals = 0;
+	readonly #resumes = new Map<string, { id: string; at: number }>();
 	readonly #order = () => ++this.#arrivals;
 
 	constructor(options: MockBackendOptions = {}) {
@@ -69,6 +77,7 @@ export class MockBackend {
 		this.retryMs = options.retryMs ?? DEFAULTS.retryMs;
 		this.heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
 		this.allowedOrigins = options.allowedOrigins ?? [];
+		this.inferReconnects = options.inferReconnects ?? false;
 		this.#capacity = options.replayCapacity ?? 512;
 		this.#dropRandom = seededRandom(this.seed + 2);
 		this.walk = createStockWalk(
@@ -154,6 +163,18 @@ export class MockBackend {
 			const timer = setTimeout(() => sink.close(), min + this.#dropRandom() * (max - min));
 			sink.onClose(() => clearTimeout(timer));
 		}
+	}
+
+	/** Records the last id a stream on `key` sent before the mock closed it (see `inferReconnects`). */
+	rememberResume(key: string, id: string | null): void {
+		if (this.inferReconnects && id !== null) this.#resumes.set(key, { id, at: Date.now() });
+	}
+
+	/** The id to resume `key` from, if a stream on it was closed by the mock a moment ago. */
+	takeResume(key: string): string | null {
+		const entry = this.#resumes.get(key);
+		this.#resumes.delete(key);
+		return entry && Date.now() - entry.at <= this.retryMs + 3000 ? entry.id : null;
 	}
 
 	/** Closes every stream and stops every timer. */

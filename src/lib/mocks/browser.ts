@@ -15,7 +15,7 @@ export interface MockWorkerOptions extends MockOptions {
  * no handler answers (the app's own files) go to the network as usual.
  */
 export async function startMockWorker(options: MockWorkerOptions = {}): Promise<MockBackend> {
-	const { backend, handlers } = createMockHandlers(options);
+	const { backend, handlers } = createMockHandlers({ inferReconnects: true, ...options });
 	const worker = setupWorker(...handlers);
 	await worker.start({
 		serviceWorker: { url: options.workerUrl ?? '/mockServiceWorker.js' },

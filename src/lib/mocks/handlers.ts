@@ -56,17 +56,17 @@ type Route = (
 
 const LAST_EVENT_ID = 'lastEventId';
 
-/** The client's Last-Event-ID; the header wins, because a browser reconnect sends the newest one. */
-function lastEventIdOf(request: Request, url: URL): string | null {
-	return request.headers.get('last-event-id') ?? url.searchParams.get(LAST_EVENT_ID);
-}
-
 /** Builds every handler of the contract on `backend`. */
 export function createHandlers(backend: MockBackend, options: HandlerOptions = {}): HttpHandler[] {
 	const base = (options.baseUrl ?? '*').replace(/\/+$/, '');
 	const at = (path: string) => `${base}${path}`;
 	const cors = (request: Request) => corsHeaders(request, backend.allowedOrigins);
 	const fail = (request: Request, failure: ApiFailure) => failureResponse(failure, cors(request));
+	/** The client's Last-Event-ID; the header wins, because a browser reconnect sends the newest one. */
+	const lastEventIdOf = (request: Request, url: URL): string | null =>
+		request.headers.get('last-event-id') ??
+		url.searchParams.get(LAST_EVENT_ID) ??
+		(backend.inferReconnects ? backend.takeResume(url.pathname + url.search) : null);
 
 	/** Wraps a route: the `down` scenario's outage first, then the route. */
 	const route =
@@ -95,6 +95,10 @@ export function createHandlers(backend: MockBackend, options: HandlerOptions = {
 			retryMs: backend.retryMs,
 			heartbeatMs: backend.heartbeatMs,
 			now: () => Date.now(),
+			onServerClose: (id) => {
+				const url = new URL(request.url);
+				backend.rememberResume(url.pathname + url.search, id);
+			},
 			open(sink) {
 				backend.track(sink);
 				open(sink);

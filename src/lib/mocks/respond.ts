@@ -63,7 +63,11 @@ export interface StreamOptions {
 	now: () => number;
 	/** Called once the preamble is out, to send the snapshot or replay and subscribe. */
 	open: (sink: StreamSink) => void;
+	/** Called when the mock itself ends the stream (not the client), with the last id it sent. */
+	onServerClose?: (lastId: string | null) => void;
 }
+
+const ID_LINE = /(?:^|\n)id: ([^\n]*)\n/g;
 
 /**
  * Opens a stream: the `retry:` line and a comment go out at once, then whatever `open` writes.
@@ -80,6 +84,7 @@ export function streamResponse(
 	let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
 	let heartbeat: ReturnType<typeof setTimeout> | undefined;
 	let closed = false;
+	let lastId: string | null = null;
 
 	const finish = (closeController: boolean) => {
 		if (closed) return;
@@ -105,12 +110,17 @@ export function streamResponse(
 		write(text) {
 			if (closed || !controller) return;
 			controller.enqueue(encoder.encode(text));
+			for (const match of text.matchAll(ID_LINE)) lastId = match[1] ?? null;
 			arm();
 		},
 		send(message) {
 			if (!closed) sink.write(encodeEvent(message));
 		},
-		close: () => finish(true),
+		close() {
+			if (closed) return;
+			options.onServerClose?.(lastId);
+			finish(true);
+		},
 		onClose(fn) {
 			if (closed) fn();
 			else cleanups.push(fn);
