@@ -27,7 +27,7 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void
 			await res.body?.cancel();
 			return;
 		} catch (error) {
-			if (Date.now() > deadline) throw new Error(`${url} did not answer: ${String(error)}`);
+			if (Date.now() > deadline) throw new Error(`${url} did not answer`, { cause: error });
 			await new Promise((r) => setTimeout(r, 200));
 		}
 	}
