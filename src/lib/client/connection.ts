@@ -73,12 +73,16 @@ export class SharedConnection {
 
 	/** The latest value of one named event; starts listening for that name on the EventSource. */
 	channel(name: string): Readable<FeedValue<unknown> | undefined> {
+		this.listen([name]);
+		return this.#channel(name);
+	}
+
+	#channel(name: string): Writable<FeedValue<unknown> | undefined> {
 		let channel = this.#channels.get(name);
 		if (!channel) {
 			channel = writable<FeedValue<unknown> | undefined>(undefined);
 			this.#channels.set(name, channel);
 		}
-		this.listen([name]);
 		return channel;
 	}
 
@@ -182,7 +186,8 @@ export class SharedConnection {
 		this.#touch();
 		this.#dispatch({ type: 'event', id: lastEventId, at });
 		if (routed.ok) {
-			this.#channels.get(name)?.set(routed.value);
+			// Every watched name keeps its latest value, so a late subscriber sees it at once.
+			this.#channel(name).set(routed.value);
 			this.#parseErrors.update((errors) => {
 				if (!(name in errors)) return errors;
 				const { [name]: _cleared, ...rest } = errors;

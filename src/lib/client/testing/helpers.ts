@@ -94,3 +94,18 @@ export function recordTransitions(store: Readable<ConnectionState>): {
 	});
 	return { labels, states, stop };
 }
+
+/** Resolves with the store's first value that passes `predicate` (event-driven, no polling). */
+export function until<T>(store: Readable<T>, predicate: (value: T) => boolean): Promise<T> {
+	return new Promise((resolve) => {
+		let done = false;
+		let stop: (() => void) | null = null;
+		stop = store.subscribe((value) => {
+			if (done || !predicate(value)) return;
+			done = true;
+			resolve(value);
+			stop?.();
+		});
+		if (done) stop();
+	});
+}

@@ -1,0 +1,148 @@
+/**
+ * Typed feed stores over the contract's streams. Each takes a base URL ('' = same origin), so a
+ * page can read another server's feeds, and passes every other option to `createFeedSource`.
+ */
+import type { Readable } from 'svelte/store';
+import {
+	PATHS,
+	TOPICS,
+	trainingEventsPath,
+	type MultiplexEvents,
+	type StockQuote,
+	type StocksEvents,
+	type SystemEvents,
+	type SystemSample,
+	type TimeEvents,
+	type TimeTick,
+	type Topic,
+	type TrainingEvents
+} from '$lib/shared/contract';
+import { createFeedSource, type FeedSource } from './feed-source';
+import { joinUrl } from './routing';
+import type { FeedSourceOptions, FeedValue } from './types';
+
+/** Options every feed helper takes. */
+export interface FeedHelperOptions extends Omit<FeedSourceOptions, 'closeOn' | 'listen'> {
+	/** Where the API lives, e.g. `https://feeds.example.com`. Default: '' (same origin). */
+	baseUrl?: string;
+}
+
+/** The time feed; `latest` is its unnamed event. */
+export interface TimeFeed extends FeedSource<TimeEvents> {
+	/** The latest tick. */
+	readonly latest: Readable<FeedValue<TimeTick> | undefined>;
+}
+
+/** The system feed; `latest` is its unnamed event. */
+export interface SystemFeed extends FeedSource<SystemEvents> {
+	/** The latest host sample. */
+	readonly latest: Readable<FeedValue<SystemSample> | undefined>;
+}
+
+/** The stocks feed: one named event per symbol. */
+export interface StocksFeed extends FeedSource<StocksEvents> {
+	/** The latest quote of one symbol. */
+	symbol(symbol: string): Readable<FeedValue<StockQuote> | undefined>;
+}
+
+/** The multiplexed stream: several feeds over one connection. */
+export interface MultiplexFeed extends FeedSource<MultiplexEvents> {
+	/** The latest tick of the `time` topic. */
+	readonly time: Readable<FeedValue<TimeTick> | undefined>;
+	/** The latest sample of the `system` topic. */
+	readonly system: Readable<FeedValue<SystemSample> | undefined>;
+	/** The latest quote of one symbol of the `stocks` topic. */
+	stock(symbol: string): Readable<FeedValue<StockQuote> | undefined>;
+}
+
+/** One training job's stream; it closes itself on `complete` or `cancelled`. */
+export interface TrainingJob extends FeedSource<TrainingEvents> {
+	/** The job id. */
+	readonly id: string;
+}
+
+function query(params: Record<string, string | undefined>): string {
+	const parts = Object.entries(params)
+		.filter((entry): entry is [string, string] => entry[1] !== undefined)
+		.map(([key, value]) => `${key}=${value}`);
+	return parts.length ? `?${parts.join('&')}` : '';
+}
+
+function list(values: readonly string[] | undefined): string | undefined {
+	return values === undefined ? undefined : values.map(encodeURIComponent).join(',');
+}
+
+/** The time feed, `GET /api/feeds/time`: one tick a second. */
+export function timeFeed(options: FeedHelperOptions = {}): TimeFeed {
+	const { baseUrl = '', ...rest } = options;
+	const source = createFeedSource<TimeEvents>(joinUrl(baseUrl, PATHS.time), {
+		...rest,
+		listen: ['message']
+	});
+	return Object.assign(source, { latest: source.event('message') });
+}
+
+/** The system feed, `GET /api/feeds/system`; `intervalMs` 500–10000. Default: the server's (1000). */
+export function systemFeed(options: FeedHelperOptions & { intervalMs?: number } = {}): SystemFeed {
+	const { baseUrl = '', intervalMs, ...rest } = options;
+	const url =
+		joinUrl(baseUrl, PATHS.system) +
+		query({ interval_ms: intervalMs === undefined ? undefined : String(intervalMs) });
+	const source = createFeedSource<SystemEvents>(url, { ...rest, listen: ['message'] });
+	return Object.assign(source, { latest: source.event('message') });
+}
+
+/**
+ * The stocks feed, `GET /api/feeds/stocks`. Default symbols: all the server's. Name the symbols
+ * you read: the staleness watchdog only sees events it listens for.
+ */
+export function stocksFeed(
+	options: FeedHelperOptions & { symbols?: readonly string[] } = {}
+): StocksFeed {
+	const { baseUrl = '', symbols, ...rest } = options;
+	const url = joinUrl(baseUrl, PATHS.stocks) + query({ symbols: list(symbols) });
+	const source = createFeedSource<StocksEvents>(url, { ...rest, listen: symbols ?? [] });
+	return Object.assign(source, {
+		symbol: (symbol: string) => source.event(symbol) as Readable<FeedValue<StockQuote> | undefined>
+	});
+}
+
+/** The multiplexed stream, `GET /api/feeds`. Default topics: all three; symbols and interval as above. */
+export function multiplexFeed(
+	options: FeedHelperOptions & {
+		topics?: readonly Topic[];
+		symbols?: readonly string[];
+		intervalMs?: number;
+	} = {}
+): MultiplexFeed {
+	const { baseUrl = '', topics, symbols, intervalMs, ...rest } = options;
+	const url =
+		joinUrl(baseUrl, PATHS.multiplex) +
+		query({
+			topics: list(topics),
+			symbols: list(symbols),
+			interval_ms: intervalMs === undefined ? undefined : String(intervalMs)
+		});
+	const carried = topics ?? TOPICS;
+	const listen = [
+		...carried.filter((topic) => topic !== 'stocks'),
+		...(carried.includes('stocks') ? (symbols ?? []).map((s) => `stocks:${s}`) : [])
+	];
+	const source = createFeedSource<MultiplexEvents>(url, { ...rest, listen });
+	return Object.assign(source, {
+		time: source.event('time'),
+		system: source.event('system'),
+		stock: (symbol: string) => source.event(`stocks:${symbol}`)
+	});
+}
+
+/** One training job's events, `GET /api/training/<id>/events`; closes on `complete` or `cancelled`. */
+export function trainingJob(id: string, options: FeedHelperOptions = {}): TrainingJob {
+	const { baseUrl = '', ...rest } = options;
+	const source = createFeedSource<TrainingEvents>(joinUrl(baseUrl, trainingEventsPath(id)), {
+		...rest,
+		closeOn: ['complete', 'cancelled'],
+		listen: ['progress']
+	});
+	return Object.assign(source, { id });
+}
