@@ -25,8 +25,9 @@ export function toBytes(text: string): Uint8Array {
 /**
  * One client's `text/event-stream` body. Writes go into a byte-counted queue; a client that lets
  * more than `maxBufferBytes` pile up is dropped rather than allowed to grow server memory.
- * A backlog (a replay) is pulled lazily, only as fast as the client reads, so a long replay never
- * counts against that budget. After close every write is a no-op, so a late producer cannot throw.
+ * A backlog (a replay) is pulled lazily, only as fast as the client reads, and fills at most half
+ * the budget, so a long replay never counts against the live events that follow it.
+ * After close every write is a no-op, so a late producer cannot throw.
  */
 export class SseConnection {
 	/** The response body. */
@@ -120,7 +121,10 @@ export class SseConnection {
 	}
 
 	#pump(): void {
-		while (this.#backlog && !this.#closed && (this.#controller.desiredSize ?? 0) > 0) {
+		// A replay fills only half the budget, so the live event (or ping) that follows it always
+		// has room: a client that keeps reading is never dropped because of its own replay.
+		const reserve = this.#options.maxBufferBytes / 2;
+		while (this.#backlog && !this.#closed && this.bufferedBytes < reserve) {
 			const chunk = this.#backlog.next();
 			if (chunk === null) {
 				const { done } = this.#backlog;
