@@ -7,7 +7,7 @@ export default defineConfig({
 	resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
 	server: { host: '127.0.0.1' },
 	test: {
-		include: ['src/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+		include: ['src/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/contract/**/*.test.ts'],
 		setupFiles: ['tests/setup/vitest.setup.ts'],
 		environment: 'node',
 		testTimeout: 20_000,
