@@ -51,9 +51,13 @@ export class MuxChannel {
 		if (this.#clients.size === 0) this.#listen();
 		this.#clients.add(connection);
 		const resume = parseMultiplexId(lastEventId);
-		const resumable = this.sources.filter(
-			(s) => resume[s.topic] !== undefined && s.hub.entryAfter(resume[s.topic]!) !== null
-		);
+		// A position past the hub's newest id was never issued by this process: not resumable.
+		const resumable = this.sources.filter((s) => {
+			const position = resume[s.topic];
+			return (
+				position !== undefined && position <= s.hub.lastId && s.hub.entryAfter(position) !== null
+			);
+		});
 		if (resumable.length === 0) {
 			for (const bytes of this.#snapshot(this.sources, true)) connection.write(bytes);
 		} else {

@@ -1,0 +1,61 @@
+/**
+ * Helpers for the server's unit tests: read an SSE body as it arrives, and parse its events.
+ * Not part of the server; only `*.test.ts` files import it.
+ */
+
+/** One parsed SSE event (fields as the client sees them; `id` only when the event carried one). */
+export interface ParsedEvent {
+	event: string;
+	data: string;
+	id?: string;
+}
+
+/** Parses complete `text/event-stream` events; comments and `retry:` blocks are skipped. */
+export function parseEvents(text: string): ParsedEvent[] {
+	const events: ParsedEvent[] = [];
+	for (const block of text.split('\n\n')) {
+		const parsed: ParsedEvent = { event: 'message', data: '' };
+		const data: string[] = [];
+		for (const line of block.split('\n')) {
+			const at = line.indexOf(': ');
+			const [name, value] = at < 0 ? [line, ''] : [line.slice(0, at), line.slice(at + 2)];
+			if (name === 'event') parsed.event = value;
+			else if (name === 'id') parsed.id = value;
+			else if (name === 'data') data.push(value);
+		}
+		if (data.length === 0) continue;
+		parsed.data = data.join('\n');
+		events.push(parsed);
+	}
+	return events;
+}
+
+/** Reads a stream in the background; `take()` returns the text that arrived since its last call. */
+export function collect(stream: ReadableStream<Uint8Array>) {
+	let text = '';
+	let ended = false;
+	const decoder = new TextDecoder();
+	void (async () => {
+		for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+	})()
+		.catch(() => {})
+		.finally(() => (ended = true));
+	return {
+		/** Lets the reader loop run the reads already resolved, then returns the new text. */
+		async take(): Promise<string> {
+			// Microtasks only, so this works the same under fake timers.
+			for (let i = 0; i < 50; i++) await Promise.resolve();
+			const taken = text;
+			text = '';
+			return taken;
+		},
+		/** The new events, parsed. */
+		async events(): Promise<ParsedEvent[]> {
+			return parseEvents(await this.take());
+		},
+		/** True once the stream has ended or errored. */
+		get ended(): boolean {
+			return ended;
+		}
+	};
+}
