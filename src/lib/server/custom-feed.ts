@@ -1,0 +1,174 @@
+/**
+ * A feed of your own, served through the same machinery as the built-in ones: a hub (the producer
+ * runs only while someone listens, events are encoded once, `Last-Event-ID` resumes from the
+ * replay buffer) and the process's stream registry (connection caps, heartbeats, shutdown).
+ */
+import { apiFailure } from '$lib/shared/errors';
+import { checkQuery, parseEventId } from '$lib/shared/validate';
+import { ConfigError } from './config';
+import type { FeedRequest } from './endpoints';
+import { applyCors, errorResponse, lastEventIdOf } from './http';
+import { Hub, type Producer } from './hub';
+import { getLiveFeeds, type LiveFeeds } from './live-feeds';
+import { streamResponse } from './sse/streams';
+import type { Clock } from './timers';
+
+/** A producer, or a function that makes one from the server's clock (so its timers are counted). */
+export type ProducerSource<T> = Producer<T> | ((clock: Clock) => Producer<T>);
+
+/** Options of `createFeed`. */
+export interface CustomFeedOptions<T> {
+	/** Letters, digits, `-` and `_`: the feed's label in `/metrics` and its hub's topic. */
+	name: string;
+	/** Makes the feed's events; started with the first client and stopped after the last. */
+	producer: ProducerSource<T>;
+	/** The server whose streams, bus and clock the feed shares. Default: `getLiveFeeds()`. */
+	feeds?: LiveFeeds | (() => LiveFeeds);
+	/** Origins allowed to read the feed cross-origin. Default: that server's `ALLOWED_ORIGINS`. */
+	allowedOrigins?: readonly string[];
+}
+
+/** A feed made by `createFeed`. */
+export interface CustomFeed<T> {
+	/** The feed's name. */
+	readonly name: string;
+	/** The `GET` handler of its `+server.ts`: `export const GET = feed.GET;`. */
+	readonly GET: (event: FeedRequest) => Promise<Response>;
+	/** The feed's hub, created on first use (publish-side access for tests and metrics). */
+	hub(): Hub<T>;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Serves a feed of your own as an SSE stream with the contract's behaviour: `retry:` first,
+ * heartbeats, resume by `Last-Event-ID`, a snapshot on connect, JSON errors, CORS.
+ * @example
+ * // src/routes/api/feeds/visitors/+server.ts
+ * const visitors = createFeed({
+ * 	name: 'visitors',
+ * 	producer: intervalProducer({ intervalMs: 1000, next: (now) => ({ count: 3, epoch_ms: now }) })
+ * });
+ * export const GET = visitors.GET;
+ */
+export function createFeed<T>(options: CustomFeedOptions<T>): CustomFeed<T> {
+	if (!NAME.test(options.name)) {
+		throw new ConfigError(
+			`feed name must be 1-64 letters, digits, '-' or '_', got '${options.name}'`
+		);
+	}
+	const { name } = options;
+	const resolveFeeds = () =>
+		typeof options.feeds === 'function' ? options.feeds() : (options.feeds ?? getLiveFeeds());
+	// Made on the first request, not at import: SvelteKit imports every +server.ts while building.
+	let hub: Hub<T> | null = null;
+	const hubOf = (feeds: LiveFeeds): Hub<T> =>
+		(hub ??= new Hub<T>(`custom:${name}`, producerOf(options.producer, feeds.clock), feeds.bus, {
+			replayCapacity: feeds.config.replayEvents,
+			idStart: feeds.startedAt,
+			onReplay: () => feeds.metrics.replays.inc({ feed: name }),
+			onFanOut: (clients, bytes) => {
+				if (clients === 0) return;
+				feeds.metrics.eventsSent.inc({ feed: name }, clients);
+				feeds.metrics.bytesSent.inc({ feed: name }, bytes);
+			}
+		}));
+
+	const serve = (event: FeedRequest, feeds: LiveFeeds): Response => {
+		const query = checkQuery(event.url.searchParams, ['lastEventId']);
+		if (!query.ok) return errorResponse(query);
+		const client = event.getClientAddress();
+		const denied = feeds.streams.admit(client);
+		if (denied) return errorResponse(denied);
+		const target = hubOf(feeds);
+		const connection = feeds.streams.open({
+			feed: name,
+			client,
+			signal: event.request.signal,
+			onClose: () => target.leave(connection)
+		});
+		target.join(connection, {
+			lastEventId: parseEventId(lastEventIdOf(event.request, event.url))
+		});
+		if (connection.closed) target.leave(connection);
+		return streamResponse(connection);
+	};
+
+	return {
+		name,
+		hub: () => hubOf(resolveFeeds()),
+		async GET(event) {
+			let response: Response;
+			let allowed = options.allowedOrigins ?? [];
+			try {
+				const feeds = resolveFeeds();
+				allowed = options.allowedOrigins ?? feeds.config.allowedOrigins;
+				response = serve(event, feeds);
+			} catch (error) {
+				console.error(`[live-feeds] feed '${name}' failed:`, error);
+				response = errorResponse(apiFailure(500, 'internal', 'internal server error'));
+			}
+			return applyCors(response, event.request.headers.get('origin'), allowed);
+		}
+	};
+}
+
+function producerOf<T>(source: ProducerSource<T>, clock: Clock): Producer<T> {
+	return typeof source === 'function' ? source(clock) : source;
+}
+
+/** Options of `intervalProducer`. */
+export interface IntervalProducerOptions<T> {
+	/** Time between events, in ms. */
+	intervalMs: number;
+	/** Makes the next value; `now` is the server clock's epoch ms. May return a promise. */
+	next: (now: number) => T | Promise<T>;
+	/** SSE event name. Default `'message'` (the unnamed event). */
+	event?: string;
+	/** Emit a value as soon as the first client joins, not one interval later. Default true. */
+	immediate?: boolean;
+	/** Called when `next` throws or rejects; that tick is skipped. Default: logs the error. */
+	onError?: (error: unknown) => void;
+}
+
+/**
+ * A producer that polls `next` every `intervalMs` while the feed has clients; the last value is
+ * the snapshot a new client gets at once.
+ */
+export function intervalProducer<T>(
+	options: IntervalProducerOptions<T>
+): (clock: Clock) => Producer<T> {
+	const event = options.event ?? 'message';
+	const onError =
+		options.onError ?? ((error: unknown) => console.error('[live-feeds] producer failed:', error));
+	return (clock) => {
+		let latest: { value: T } | null = null;
+		return {
+			start(emit) {
+				let stopped = false;
+				const tick = () => {
+					// `next` is called synchronously so its `now` is the tick's time, not a later one.
+					let value: T | Promise<T>;
+					try {
+						value = options.next(clock.now());
+					} catch (error) {
+						onError(error);
+						return;
+					}
+					Promise.resolve(value).then((resolved) => {
+						if (stopped) return;
+						latest = { value: resolved };
+						emit(event, resolved);
+					}, onError);
+				};
+				if (options.immediate ?? true) tick();
+				const timer = clock.interval(tick, options.intervalMs);
+				return () => {
+					stopped = true;
+					clock.clear(timer);
+				};
+			},
+			snapshot: () => (latest ? [{ event, data: latest.value }] : [])
+		};
+	};
+}

@@ -1,0 +1,44 @@
+/**
+ * `live-feeds/server`: the SSE backend for another SvelteKit (or any Fetch-API) server. Each
+ * handler takes a request event and returns a `Response`, so a `+server.ts` stays one line:
+ * `export const GET = (event) => stocksStream(event);`. Server-only: never import it in a browser.
+ */
+export {
+	timeStream,
+	systemStream,
+	stocksStream,
+	multiplexStream,
+	createTraining,
+	listTraining,
+	trainingEvents,
+	cancelTraining,
+	health,
+	metrics,
+	type FeedRequest,
+	type JobRequest
+} from './endpoints';
+export { LiveFeeds, getLiveFeeds, type LiveFeedsOptions } from './live-feeds';
+export {
+	createFeed,
+	intervalProducer,
+	type CustomFeed,
+	type CustomFeedOptions,
+	type IntervalProducerOptions,
+	type ProducerSource
+} from './custom-feed';
+export { Hub, type Producer, type HubOptions, type JoinOptions } from './hub';
+export { createMemoryBus, type FeedBus, type FeedMessage } from './bus';
+export { readConfig, ConfigError, type ServerConfig } from './config';
+export { createClock, type Clock, type TimerHandle } from './timers';
+export { createSystemSampler, type SystemSampler } from './feeds/system';
+export {
+	applyCors,
+	preflight,
+	errorResponse,
+	jsonResponse,
+	methodNotAllowed,
+	lastEventIdOf
+} from './http';
+export { StreamRegistry, streamResponse, SSE_HEADERS, type StreamLimits } from './sse/streams';
+export type { SseConnection, CloseReason } from './sse/connection';
+export type { LiveFeedsMetrics } from './metrics';
