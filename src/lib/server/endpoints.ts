@@ -116,8 +116,10 @@ export const multiplexStream = endpoint((event, feeds) => {
 	if (!symbols.ok) return errorResponse(symbols);
 	const interval = parseIntervalMs(params.get('interval_ms'));
 	if (!interval.ok) return errorResponse(interval);
-	const channel = feeds.channel(topics.value, symbols.value, interval.value);
-	return openStream(event, feeds, 'multiplex', (connection, id) => channel.join(connection, id));
+	// The channel is made only for an admitted stream: a refused one would leave it behind.
+	return openStream(event, feeds, 'multiplex', (connection, id) =>
+		feeds.channel(topics.value, symbols.value, interval.value).join(connection, id)
+	);
 });
 
 /** `POST /api/training`: starts a job. */

@@ -35,12 +35,19 @@ export function collect(stream: ReadableStream<Uint8Array>) {
 	let text = '';
 	let ended = false;
 	const decoder = new TextDecoder();
+	const reader = stream.getReader();
 	void (async () => {
-		for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			text += decoder.decode(value, { stream: true });
+		}
 	})()
 		.catch(() => {})
 		.finally(() => (ended = true));
 	return {
+		/** Goes away like a client closing the connection. */
+		cancel: () => reader.cancel(),
 		/** Lets the reader loop run the reads already resolved, then returns the new text. */
 		async take(): Promise<string> {
 			// Microtasks only, so this works the same under fake timers.
