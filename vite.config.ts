@@ -6,6 +6,8 @@ export default defineConfig({
 	// Svelte's server build throws `lifecycle_function_unavailable` in component tests.
 	resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
 	server: { host: '127.0.0.1' },
+	// Pre-bundled up front, so the first mock-mode page load does not reload once msw is found.
+	optimizeDeps: { include: ['msw/browser'] },
 	test: {
 		include: ['src/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/contract/**/*.test.ts'],
 		setupFiles: ['tests/setup/vitest.setup.ts'],
