@@ -88,10 +88,10 @@ describe('Hub replay buffer', () => {
 		const first = connection();
 		const reader = collect(first.stream);
 		hub.join(first, { lastEventId: null });
-		// Nothing was emitted yet: no position to give, so no id.
+		// Nothing was emitted yet: the position is the feed's start.
 		expect(await reader.events()).toEqual([
 			{ event: 'A', data: '1' },
-			{ event: 'B', data: '2' }
+			{ event: 'B', data: '2', id: '100' }
 		]);
 		manual.emit(5, 'A');
 		const second = connection();
@@ -125,6 +125,21 @@ describe('Hub replay buffer', () => {
 		expect(await caughtUpReader.events()).toEqual([]);
 		manual.emit(6);
 		expect((await caughtUpReader.events()).map((e) => e.id)).toEqual(['106']);
+	});
+
+	it('resumes a client that saw only the snapshot taken before the first event', async () => {
+		const { hub, manual } = setup(10);
+		hub.listen(() => {});
+		const early = connection();
+		const earlyReader = collect(early.stream);
+		hub.join(early, { lastEventId: null });
+		const [snapshot] = await earlyReader.events();
+		manual.emit(1);
+		manual.emit(2);
+		const back = connection();
+		const backReader = collect(back.stream);
+		hub.join(back, { lastEventId: Number(snapshot!.id) });
+		expect((await backReader.events()).map((e) => e.id)).toEqual(['101', '102']);
 	});
 
 	it('sends the snapshot when the id was evicted or was never issued', async () => {

@@ -171,14 +171,15 @@ export class Hub<T> {
 		return events;
 	}
 
-	/** The snapshot encoded: only the last event has an `id:` line, so ids stay strictly increasing. */
+	/**
+	 * The snapshot encoded: only the last event has an `id:` line, so ids stay strictly increasing.
+	 * It has one even before the first event: the client then resumes from the feed's start
+	 * instead of missing the first moves.
+	 */
 	snapshotBytes(filter?: (message: FeedMessage<T>) => boolean): Uint8Array[] {
 		const events = this.snapshot(filter);
-		const hasPosition = this.#buffer.length > 0;
 		return events.map(({ event, id, data }, i) =>
-			toBytes(
-				encodeEvent({ event, data, id: hasPosition && i === events.length - 1 ? id : undefined })
-			)
+			toBytes(encodeEvent({ event, data, id: i === events.length - 1 ? id : undefined }))
 		);
 	}
 
