@@ -39,17 +39,26 @@ export function lastEventIdOf(request: Request, url: URL): string | null {
 
 /**
  * Reads an optional JSON body of at most 16 KiB without trusting `Content-Length`: the stream is
- * counted as it arrives and abandoned once over the cap. `undefined` means no body.
+ * counted as it arrives, and past the cap the rest is read away (up to `discardBytes`) so the
+ * client still gets its `413`. `undefined` means no body.
  */
 export async function readJsonBody(
 	request: Request,
-	maxBytes: number = DEFAULTS.maxBodyBytes
+	maxBytes: number = DEFAULTS.maxBodyBytes,
+	discardBytes: number = 64 * maxBytes
 ): Promise<Parsed<unknown>> {
-	const tooLarge = () =>
-		apiFailure(413, 'body_too_large', `the body must be at most ${maxBytes} bytes`);
+	const tooLarge = (headers?: Record<string, string>) =>
+		apiFailure(413, 'body_too_large', `the body must be at most ${maxBytes} bytes`, headers);
 	const declared = Number(request.headers.get('content-length') ?? '0');
-	if (declared > maxBytes) return tooLarge();
-	if (!request.body) return { ok: true, value: undefined };
+	// Answered at once, unread: the connection cannot carry another request after it.
+	if (declared > maxBytes) return tooLarge({ connection: 'close' });
+	if (!request.body) {
+		// SvelteKit drops a body sent without Content-Type; ignoring it would run a job the
+		// client did not ask for, so say why instead.
+		const sent = declared > 0 || request.headers.has('transfer-encoding');
+		if (sent) return apiFailure(400, 'bad_body', 'a body must be sent with a Content-Type');
+		return { ok: true, value: undefined };
+	}
 	const reader = request.body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
@@ -57,12 +66,14 @@ export async function readJsonBody(
 		const { done, value } = await reader.read();
 		if (done) break;
 		size += value.byteLength;
-		if (size > maxBytes) {
+		if (size > maxBytes + discardBytes) {
+			// Cancelling SvelteKit's body stream destroys the socket: only for a body this large.
 			await reader.cancel().catch(() => {});
 			return tooLarge();
 		}
-		chunks.push(value);
+		if (size <= maxBytes) chunks.push(value);
 	}
+	if (size > maxBytes) return tooLarge();
 	const text = new TextDecoder().decode(concat(chunks));
 	if (text.trim() === '') return { ok: true, value: undefined };
 	try {
