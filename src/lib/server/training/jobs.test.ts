@@ -99,7 +99,32 @@ describe('TrainingJob', () => {
 		expect(clock.active).toBe(0);
 		await vi.advanceTimersByTimeAsync(TOTAL_MS);
 		expect(job.seq).toBe(7);
-		expect(job.progress).toMatchObject({ step: 3, epoch: 2 });
+		// Its progress is where it stopped, not the plan's end.
+		expect(job.progress).toMatchObject({ epoch: 1, step: 2 });
+		expect(job.info()).toMatchObject({ state: 'cancelled', progress: { step: 2 } });
+	});
+
+	it('replays a cancelled job as it happened: no progress after the cancel', async () => {
+		const job = newJob();
+		await vi.advanceTimersByTimeAsync(25);
+		job.cancel();
+		const late = watch(job, null);
+		expect((await late.reader.events()).map((e) => [e.id, e.event])).toEqual([
+			['1', 'progress'],
+			['2', 'progress'],
+			['7', 'cancelled']
+		]);
+		const resumed = watch(job, 1);
+		expect((await resumed.reader.events()).map((e) => e.id)).toEqual(['2', '7']);
+		const atCancel = watch(job, 2);
+		expect((await atCancel.reader.events()).map((e) => e.id)).toEqual(['7']);
+		expect(job.isSeenToEnd(7)).toBe(true);
+	});
+
+	it('has no progress when cancelled before its first step', () => {
+		const job = newJob();
+		job.cancel();
+		expect(job.progress).toBeNull();
 	});
 
 	it('replays from Last-Event-ID, then goes live, without gap or duplicate', async () => {

@@ -24,12 +24,14 @@ export interface JobLimits {
  * computed from the plan, so a replay of any length costs no stored log.
  */
 export class TrainingJob {
-	/** Events emitted so far; also the id of the newest one. */
+	/** The id of the newest event (the terminal event's once finished). */
 	seq = 0;
 	state: TrainingState = 'running';
 	readonly createdAt: number;
 	readonly #clients = new Set<SseConnection>();
 	#terminal: Uint8Array | null = null;
+	/** `progress` events emitted; fewer than the plan's when cancelled. */
+	#progressed = 0;
 	#timer: TimerHandle | null = null;
 
 	constructor(
@@ -49,8 +51,7 @@ export class TrainingJob {
 
 	/** The newest `progress` payload, or null before the first. */
 	get progress(): TrainingProgress | null {
-		const last = Math.min(this.seq, this.plan.progressCount);
-		return last > 0 ? this.plan.progressAt(last) : null;
+		return this.#progressed > 0 ? this.plan.progressAt(this.#progressed) : null;
 	}
 
 	/** The job as listed by `GET /api/training`. */
@@ -87,7 +88,12 @@ export class TrainingJob {
 		cursor = Math.max(0, cursor);
 		this.#clients.add(connection);
 		connection.replay({
-			next: () => (cursor < this.seq ? this.#bytes(++cursor) : null),
+			next: () => {
+				const next = this.#idAfter(cursor);
+				if (next === null) return null;
+				cursor = next;
+				return this.#bytes(next);
+			},
 			done: () => {
 				if (this.state !== 'running') connection.close('end');
 			}
@@ -101,6 +107,13 @@ export class TrainingJob {
 		for (const client of this.#clients) client.close('shutdown');
 	}
 
+	/** The id of the event after `cursor`: a cancelled job goes from its last progress to its end. */
+	#idAfter(cursor: number): number | null {
+		if (cursor < this.#progressed) return cursor + 1;
+		if (this.#terminal && cursor < this.terminalId) return this.terminalId;
+		return null;
+	}
+
 	#bytes(seq: number): Uint8Array {
 		if (seq === this.terminalId && this.#terminal) return this.#terminal;
 		return toBytes(encodeEvent({ event: 'progress', id: seq, data: this.plan.progressAt(seq) }));
@@ -112,7 +125,8 @@ export class TrainingJob {
 
 	#advance(): void {
 		if (this.seq < this.plan.progressCount) {
-			this.#broadcast(this.#bytes(++this.seq));
+			this.#progressed = ++this.seq;
+			this.#broadcast(this.#bytes(this.seq));
 			this.#schedule();
 		} else {
 			this.#finish('complete', 'complete', this.plan.complete(this.clock.now() - this.createdAt));
