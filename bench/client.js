@@ -1,4 +1,226 @@
-/** Placeholder replaced below. */
-export async function runClientBench(/** @type {{url: string, durationMs: number}} */ _o) {
-	return { skipped: 'not implemented yet' };
+/**
+ * The client half: load a dashboard URL in Chromium (Playwright) and measure, over a fixed run,
+ * long tasks over 50 ms, frames per second through requestAnimationFrame, and JS heap growth; also
+ * the gzip size of the JS the page loads, and of a single widget bundled on its own.
+ *
+ * Run alone: `node bench/client.js --url=http://127.0.0.1:4173/?scenario=burst [--duration=10]
+ * [--widget=src/lib/widgets/index.ts#StockTicker]`.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TMP = path.join(ROOT, 'bench', 'results', 'tmp');
+
+/** Chromium flags that work in this container (see shared/TOOLCHAIN.md). */
+const CHROMIUM_ARGS = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+	'--no-first-run',
+	// Keep timers and rAF at full rate in a headless page.
+	'--disable-background-timer-throttling',
+	'--disable-renderer-backgrounding'
+];
+
+/**
+ * @typedef {object} ClientResult
+ * @property {string} url
+ * @property {string} browser
+ * @property {number} durationMs
+ * @property {number} longTasks Long tasks (> 50 ms) during the run.
+ * @property {number | null} longestTaskMs
+ * @property {number} longTasksDuringLoad Long tasks before the run started (page load).
+ * @property {number} fps requestAnimationFrame callbacks per second during the run.
+ * @property {number} heapStartBytes JS heap after a forced GC at the start of the run.
+ * @property {number} heapEndBytes JS heap after a forced GC at the end of the run.
+ * @property {number[]} heapSeriesBytes JS heap once a second, without forcing GC.
+ * @property {number} initialJsFiles Scripts loaded before the run started.
+ * @property {number} initialJsBytes Their size as served.
+ * @property {number} initialJsGzipBytes Their size gzipped (zlib default level).
+ * @property {{target: string, pass: boolean}[]} targets
+ */
+
+/**
+ * Loads `url` in Chromium and measures it for `durationMs` (default 10 s).
+ * @param {{url: string, durationMs?: number, executablePath?: string}} o
+ * @returns {Promise<ClientResult>}
+ */
+export async function runClientBench(o) {
+	const durationMs = o.durationMs ?? 10_000;
+	const { chromium } = await import('@playwright/test');
+	const browser = await chromium.launch({
+		executablePath: o.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: CHROMIUM_ARGS
+	});
+	try {
+		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+		const page = await context.newPage();
+		/** @type {Promise<Buffer | null>[]} */
+		const scripts = [];
+		let loading = true;
+		page.on('response', (response) => {
+			if (loading && response.request().resourceType() === 'script') {
+				scripts.push(response.body().catch(() => null));
+			}
+		});
+		await page.addInitScript(() => {
+			const state = { longTasks: /** @type {number[]} */ ([]), frames: 0, counting: false };
+			/** @type {any} */ (window).__bench = state;
+			new PerformanceObserver((list) => {
+				for (const entry of list.getEntries()) state.longTasks.push(entry.duration);
+			}).observe({ type: 'longtask', buffered: true });
+			const frame = () => {
+				if (state.counting) state.frames++;
+				requestAnimationFrame(frame);
+			};
+			requestAnimationFrame(frame);
+		});
+		await page.goto(o.url, { waitUntil: 'load', timeout: 30_000 });
+		// Streams keep the network busy for ever, so "idle" is bounded rather than awaited.
+		await page.waitForLoadState('networkidle', { timeout: 3000 }).catch(() => {});
+		loading = false;
+		const bodies = (await Promise.all(scripts)).filter((b) => b !== null);
+
+		const cdp = await context.newCDPSession(page);
+		const heapAfterGc = async () => {
+			await cdp.send('HeapProfiler.collectGarbage');
+			return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+		};
+		const heapStartBytes = await heapAfterGc();
+		const longTasksDuringLoad = await page.evaluate(() => {
+			const state = /** @type {any} */ (window).__bench;
+			const n = state.longTasks.length;
+			state.longTasks = [];
+			state.frames = 0;
+			state.counting = true;
+			return n;
+		});
+		const started = Date.now();
+		/** @type {number[]} */
+		const heapSeriesBytes = [];
+		for (let i = 0; i < Math.ceil(durationMs / 1000); i++) {
+			await page.waitForTimeout(1000);
+			heapSeriesBytes.push((await cdp.send('Runtime.getHeapUsage')).usedSize);
+		}
+		const run = await page.evaluate(() => {
+			const state = /** @type {any} */ (window).__bench;
+			state.counting = false;
+			return { frames: state.frames, longTasks: /** @type {number[]} */ (state.longTasks) };
+		});
+		const elapsed = Date.now() - started;
+		const heapEndBytes = await heapAfterGc();
+		const fps = run.frames / (elapsed / 1000);
+		const result = {
+			url: o.url,
+			browser: browser.version(),
+			durationMs: elapsed,
+			longTasks: run.longTasks.length,
+			longestTaskMs: run.longTasks.length ? Math.max(...run.longTasks) : null,
+			longTasksDuringLoad,
+			fps,
+			heapStartBytes,
+			heapEndBytes,
+			heapSeriesBytes,
+			initialJsFiles: bodies.length,
+			initialJsBytes: bodies.reduce((n, b) => n + b.length, 0),
+			initialJsGzipBytes: bodies.reduce((n, b) => n + gzipSync(b).length, 0)
+		};
+		return {
+			...result,
+			targets: [
+				{ target: 'no long tasks', pass: result.longTasks === 0 },
+				{ target: '≥ 55 fps', pass: fps >= 55 },
+				// Stable: after GC the heap ends within 10% (or 1 MB) of where it started.
+				{
+					target: 'stable heap',
+					pass: heapEndBytes - heapStartBytes <= Math.max(1048576, heapStartBytes * 0.1)
+				}
+			]
+		};
+	} finally {
+		await browser.close();
+	}
+}
+
+/**
+ * Gzip size of one widget bundled on its own and mounted, as an app importing only that widget
+ * would ship it. `spec` is `<module path>#<export name>`, relative to the project root.
+ * @param {string} spec
+ * @returns {Promise<{widget: string, files: number, bytes: number, gzipBytes: number}>}
+ */
+export async function widgetBundleSize(spec) {
+	const [modulePath = '', exportName = 'default'] = spec.split('#');
+	const { build } = await import('vite');
+	const { svelte } = await import('@sveltejs/vite-plugin-svelte');
+	const work = path.join(TMP, 'widget-bundle');
+	rmSync(work, { recursive: true, force: true });
+	mkdirSync(work, { recursive: true });
+	const entry = path.join(work, 'entry.js');
+	const target = JSON.stringify(path.resolve(ROOT, modulePath));
+	const imported =
+		exportName === 'default'
+			? `import Widget from ${target};`
+			: `import { ${exportName} as Widget } from ${target};`;
+	writeFileSync(
+		entry,
+		`import { mount } from 'svelte';\n${imported}\nmount(Widget, { target: document.body });\n`
+	);
+	const outDir = path.join(work, 'out');
+	await build({
+		root: ROOT,
+		configFile: false,
+		logLevel: 'silent',
+		plugins: [svelte()],
+		resolve: { alias: { $lib: path.join(ROOT, 'src', 'lib') }, conditions: ['browser'] },
+		build: { outDir, emptyOutDir: true, minify: true, rollupOptions: { input: entry } }
+	});
+	const files = listFiles(outDir).filter((f) => f.endsWith('.js'));
+	let bytes = 0;
+	let gzipBytes = 0;
+	for (const file of files) {
+		const body = readFileSync(file);
+		bytes += body.length;
+		gzipBytes += gzipSync(body).length;
+	}
+	return { widget: spec, files: files.length, bytes, gzipBytes };
+}
+
+/** Every file under `dir`. */
+function listFiles(/** @type {string} */ dir) {
+	/** @type {string[]} */
+	const out = [];
+	for (const name of readdirSync(dir)) {
+		const full = path.join(dir, name);
+		if (statSync(full).isDirectory()) out.push(...listFiles(full));
+		else out.push(full);
+	}
+	return out;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+	/** @type {Record<string, string>} */
+	const args = {};
+	for (const arg of process.argv.slice(2)) {
+		const [key = '', value = ''] = arg.replace(/^--/, '').split(/=(.*)/s);
+		args[key] = value;
+	}
+	const report = {};
+	if (args.url)
+		Object.assign(
+			report,
+			await runClientBench({ url: args.url, durationMs: Number(args.duration ?? 10) * 1000 })
+		);
+	if (args.widget) Object.assign(report, { widget: await widgetBundleSize(args.widget) });
+	if (!args.url && !args.widget) {
+		console.error(
+			'usage: node bench/client.js --url=<dashboard URL> [--duration=10] [--widget=<module>#<export>]'
+		);
+		process.exitCode = 2;
+	} else console.log(JSON.stringify(report, null, '\t'));
 }

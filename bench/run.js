@@ -3,8 +3,18 @@
  * under the same load, on this machine; then the dashboard in Chromium when a build exists.
  * Writes bench/results/<date>.json and the tables in BENCHMARKS.md. See bench/README.md.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+	cpSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	symlinkSync,
+	writeFileSync
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +121,8 @@ async function main() {
 			`open files ${machine.openFilesSoft}/${machine.openFilesHard}`
 	);
 
+	mkdirSync(TMP, { recursive: true });
+	const build = opts.servers.includes('a') ? snapshotBuild() : null;
 	/** @type {Record<string, {name: string, skipped?: string}>} */
 	const serverInfo = {};
 	const servers = opts.servers.filter((key) => {
@@ -128,7 +140,6 @@ async function main() {
 	if (opts.reps < 3)
 		console.log(`note: --reps=${opts.reps}; the issue asks for medians of at least 3`);
 
-	mkdirSync(TMP, { recursive: true });
 	const profArgs = ['--cpu-prof', `--cpu-prof-dir=${TMP}`];
 	const loadgen = new LoadGenerator(opts.workers);
 	/** @type {any[]} */
@@ -203,6 +214,7 @@ async function main() {
 		durationS: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
 		machine,
 		options: { ...opts, sizes, grow, sizeCeiling: planned.ceiling },
+		build,
 		servers: serverInfo,
 		growth,
 		summary: summarize(runs, servers),
@@ -221,6 +233,38 @@ async function main() {
 	}
 }
 
+/**
+ * Copies build/ into a private temporary directory so a rebuild by someone else mid-run cannot
+ * change or remove (a) under us. A `node_modules` symlink beside the copy lets Node resolve the
+ * server's dependencies from the project; the copy is removed when the run ends.
+ */
+function snapshotBuild() {
+	const source = path.join(ROOT, 'build');
+	const a = /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS.a);
+	if (!existsSync(path.join(source, 'index.js'))) return null;
+	const builtAt = statTime(path.join(source, 'index.js'));
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'live-feeds-bench-'));
+	cpSync(source, path.join(dir, 'build'), { recursive: true });
+	symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+	process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+	a.entry = path.join(dir, 'build', 'index.js');
+	let commit = null;
+	try {
+		commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+			cwd: ROOT,
+			encoding: 'utf8'
+		}).trim();
+	} catch {
+		// Not a git checkout.
+	}
+	return { headCommit: commit, builtAt };
+}
+
+/** A file's modification time as ISO text. */
+function statTime(/** @type {string} */ file) {
+	return statSync(file).mtime.toISOString();
+}
+
 /** One progress line per measurement. */
 function line(/** @type {string} */ label, /** @type {any} */ r) {
 	const kb = r.rssPerConnectionBytes === null ? '–' : (r.rssPerConnectionBytes / 1024).toFixed(1);
@@ -228,23 +272,53 @@ function line(/** @type {string} */ label, /** @type {any} */ r) {
 		`${label}: held ${r.held}, failures ${r.failures}, ${Math.round(r.eventsPerSecond)} ev/s, ` +
 		`p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, cpu ${r.serverCpuPercent.toFixed(0)}%, ` +
 		`${r.cpuSecondsPer1000Events?.toFixed(4) ?? '–'} cpu-s/1k ev, ${kb} KB/conn, ` +
-		`lag p99 ${r.eventLoopLagMs?.p99?.toFixed(1) ?? '–'} ms, ramp ${r.rampMs} ms` +
+		`lag p99 ${r.eventLoopLagMs?.p99?.toFixed(1) ?? '–'} ms, ramp ${r.rampMs} ms, ` +
+		`other load ${r.machine.otherCores.toFixed(2)} cores` +
 		(r.slowClients ? `, slow held ${r.slowHeldAtEnd}/${r.slowOpened}` : '')
 	);
 }
 
-/** The client (dashboard) benchmark, or the reason it was skipped. */
-async function runClient(/** @type {import('./lib/args.js').BenchOptions} */ opts) {
+/**
+ * The client (dashboard) benchmark and the bundle sizes, or the reason each was skipped.
+ * @param {import('./lib/args.js').BenchOptions} opts
+ */
+async function runClient(opts) {
 	if (!opts.client) return { skipped: 'disabled with --no-client' };
-	if (!opts.clientUrl) {
-		const reason =
-			'no dashboard to load: pass --client-url=<dashboard URL in the mock burst scenario> ' +
-			'(the dashboard build does not exist yet)';
-		console.log(`skipping the client benchmark: ${reason}`);
-		return { skipped: reason };
+	const { runClientBench, widgetBundleSize } = await import('./client.js');
+	/** @type {Record<string, any>} */
+	const out = {};
+	const demo = path.join(ROOT, 'build-demo');
+	/** @type {{origin: string, close: () => Promise<void>} | null} */
+	let served = null;
+	try {
+		let url = opts.clientUrl;
+		if (!url && existsSync(path.join(demo, 'index.html'))) {
+			const { serveStatic } = await import('./lib/static-server.js');
+			served = await serveStatic(demo);
+			url = served.origin + opts.clientPath;
+		}
+		if (url) {
+			console.log(`client benchmark: ${url}`);
+			Object.assign(out, await runClientBench({ url, durationMs: 10_000 }));
+		} else {
+			out.skipped =
+				'no dashboard build: build-demo/ is absent (run `npm run build:demo`) and no --client-url was given';
+			console.log(`skipping the client benchmark: ${out.skipped}`);
+		}
+	} catch (error) {
+		out.skipped = `the client benchmark failed: ${error instanceof Error ? error.message.split('\n')[0] : error}`;
+		console.log(out.skipped);
+	} finally {
+		await served?.close();
 	}
-	const { runClientBench } = await import('./client.js');
-	return runClientBench({ url: opts.clientUrl, durationMs: 10_000 });
+	const widgetModule = opts.widget.split('#')[0] ?? '';
+	if (existsSync(path.join(ROOT, widgetModule))) {
+		out.widget = await widgetBundleSize(opts.widget).catch((error) => ({
+			widget: opts.widget,
+			error: String(error?.message ?? error).split('\n')[0]
+		}));
+	} else out.widget = { widget: opts.widget, error: `${widgetModule} does not exist` };
+	return out;
 }
 
 for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM'])) {

@@ -10,7 +10,11 @@ export const USAGE = `Usage: npm run bench -- [options]
   --workers=2          load-generator processes
   --slow-servers=a,c   servers for the slow-consumer test (--no-slow to skip it)
   --cpu-prof           profile (a) with node --cpu-prof into bench/results/tmp/
-  --client-url=URL     run the client (dashboard) benchmark against this URL
+  --client-url=URL     run the client (dashboard) benchmark against this URL; without it the
+                       static demo build (build-demo/, npm run build:demo) is served and opened
+                       at --client-path
+  --client-path=/?scenario=burst   path and query of the demo in the mock burst scenario
+  --widget=src/lib/widgets/index.ts#StockTicker   widget bundled alone for its gzip size
   --no-client          skip the client benchmark
   --no-write           print only; do not write bench/results/*.json or BENCHMARKS.md
   --help`;
@@ -27,6 +31,8 @@ export const USAGE = `Usage: npm run bench -- [options]
  * @property {string[]} slowServers
  * @property {boolean} cpuProf
  * @property {string | null} clientUrl
+ * @property {string} clientPath
+ * @property {string} widget
  * @property {boolean} client
  * @property {boolean} write
  * @property {boolean} help
@@ -57,6 +63,8 @@ export function parseArgs(argv) {
 		'no-slow',
 		'cpu-prof',
 		'client-url',
+		'client-path',
+		'widget',
 		'no-client',
 		'no-write',
 		'help'
@@ -99,6 +107,8 @@ export function parseArgs(argv) {
 			: list('slow-servers', quick ? 'a' : 'a,c').filter((s) => servers.includes(s)),
 		cpuProf: given.has('cpu-prof'),
 		clientUrl: given.get('client-url') || null,
+		clientPath: given.get('client-path') || '/?scenario=burst',
+		widget: given.get('widget') || 'src/lib/widgets/index.ts#StockTicker',
 		client: !given.has('no-client'),
 		write: !given.has('no-write'),
 		help: given.has('help')

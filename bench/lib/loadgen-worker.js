@@ -167,26 +167,34 @@ function onGone(/** @type {Conn} */ conn) {
 }
 
 /**
- * Opens `count` streams with at most `concurrency` connects in flight.
+ * Opens `count` streams with at most `concurrency` connects in flight. Connects not started by
+ * `deadlineMs` after the start fail as `ramp_deadline`, so a saturated server cannot stall the run.
  * @param {{host: string, port: number, path: string, count: number, slow: boolean,
- *   concurrency: number, timeoutMs: number}} o
+ *   concurrency: number, timeoutMs: number, deadlineMs: number}} o
  */
 async function openMany(o) {
 	const started = Date.now();
+	const deadline = started + o.deadlineMs;
 	/** @type {Record<string, number>} */
 	const errors = {};
 	let opened = 0;
 	let failed = 0;
 	let next = 0;
+	const fail = (/** @type {string} */ code, n = 1) => {
+		failed += n;
+		errors[code] = (errors[code] ?? 0) + n;
+	};
 	const lane = async () => {
 		while (next < o.count) {
+			if (Date.now() >= deadline) {
+				fail('ramp_deadline', o.count - next);
+				next = o.count;
+				return;
+			}
 			next++;
 			const error = await openOne(o);
 			if (error === null) opened++;
-			else {
-				failed++;
-				errors[error] = (errors[error] ?? 0) + 1;
-			}
+			else fail(error);
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(o.concurrency, o.count) }, lane));

@@ -95,12 +95,13 @@ export class LoadGenerator {
 	/**
 	 * Opens `count` streams split evenly between the workers.
 	 * @param {{port: number, path: string, count: number, slow?: boolean, concurrency?: number,
-	 *   timeoutMs?: number}} o
+	 *   timeoutMs?: number, deadlineMs?: number}} o
 	 * @returns {Promise<OpenResult>}
 	 */
 	async open(o) {
 		const n = this.workers.length;
-		const timeoutMs = o.timeoutMs ?? 20_000;
+		const timeoutMs = o.timeoutMs ?? 10_000;
+		const deadlineMs = o.deadlineMs ?? 30_000;
 		const concurrency = Math.max(1, Math.floor((o.concurrency ?? 400) / n));
 		const parts = await Promise.all(
 			this.workers.map((w, i) => {
@@ -112,11 +113,11 @@ export class LoadGenerator {
 					count,
 					slow: o.slow ?? false,
 					concurrency,
-					timeoutMs
+					timeoutMs,
+					deadlineMs
 				};
-				// Bounded: every connect has its own timeout, so the whole ramp is bounded too.
-				const budget = timeoutMs * (Math.ceil(count / concurrency) + 2);
-				return this.ask(w, { cmd: 'open', options }, budget);
+				// Bounded: no connect starts after the deadline and each has its own timeout.
+				return this.ask(w, { cmd: 'open', options }, deadlineMs + timeoutMs + 10_000);
 			})
 		);
 		/** @type {OpenResult} */

@@ -63,6 +63,16 @@ export function readProcStat(/** @type {number} */ pid) {
 	return { cpuSeconds: (utime + stime) / CLK_TCK, rssBytes: rssPages * PAGE_SIZE };
 }
 
+/** Busy and total CPU seconds of the whole machine (all cores), from /proc/stat. */
+export function readMachineCpu() {
+	const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+	const ticks = first.trim().split(/\s+/).slice(1).map(Number);
+	const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+	// idle and iowait are the 4th and 5th fields.
+	const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+	return { busySeconds: (total - idle) / CLK_TCK, totalSeconds: total / CLK_TCK };
+}
+
 /**
  * @typedef {object} ServerSpec
  * @property {string} key Short key: `a`, `b` or `c`.
@@ -77,7 +87,8 @@ export function readProcStat(/** @type {number} */ pid) {
  * @property {number} pid
  * @property {number} port
  * @property {() => string} log The last few KB of the server's stdout and stderr.
- * @property {(message: object) => Promise<any>} ask Sends a probe command and waits for its answer.
+ * @property {(message: object, timeoutMs?: number) => Promise<any>} ask Sends a probe command and
+ *   waits for its answer (default 5 s).
  */
 
 /**
@@ -117,13 +128,13 @@ export async function startServer(spec, { port, nodeArgs = [], readyTimeoutMs = 
 		}
 	});
 	/** @param {object} message */
-	const ask = (message) =>
+	const ask = (message, timeoutMs = 5000) =>
 		new Promise((resolve, reject) => {
 			const id = ++nextId;
 			const timer = setTimeout(() => {
 				waiting.delete(id);
 				reject(new Error(`probe did not answer ${JSON.stringify(message)}`));
-			}, 5000);
+			}, timeoutMs);
 			waiting.set(id, (value) => {
 				clearTimeout(timer);
 				resolve(value);

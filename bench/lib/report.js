@@ -33,7 +33,8 @@ const METRICS = {
 	metricsLagP99Ms: (/** @type {any} */ r) => r.metrics?.eventLoopLagP99Ms,
 	loadgenCpuSeconds: (/** @type {any} */ r) => r.loadgen?.cpuSeconds,
 	loadgenLagP99Ms: (/** @type {any} */ r) => r.loadgen?.loopLagP99Ms,
-	rampMs: (/** @type {any} */ r) => r.rampMs
+	rampMs: (/** @type {any} */ r) => r.rampMs,
+	otherCores: (/** @type {any} */ r) => r.machine?.otherCores
 };
 
 /** Medians of one group of runs, plus the worst failure count. */
@@ -217,13 +218,16 @@ export async function renderMarkdown(result) {
 				`${options.windowMs / 1000} s window in which everything below is counted; close all streams; stop the server.`,
 			`- Repetitions: ${options.reps} per server and size, servers interleaved in rotating order; tables show medians ` +
 				'(failures: the worst repetition).',
-			'- **Failures**: streams that did not open (error, non-200, no answer in 20 s) plus streams that closed before the end of the window. ' +
+			'- **Failures**: streams that did not open (error, non-200, no answer within 10 s, or not started within 30 s of the first connect) plus streams that closed before the end of the window. ' +
 				'**Events/s**: every event received in the window, all clients together.',
 			"- **Latency**: arrival time (`Date.now()` when the chunk arrives) minus the payload's `epoch_ms`, same clock. Only `system` and " +
 				'`stocks:*` events count, whose `epoch_ms` is the publish time; `time` events are left out because their `epoch_ms` is truncated ' +
 				'to the second (their lateness against the second boundary is kept in the JSON).',
 			"- **CPU**: the server process's user + system time from `/proc/<pid>/stat` over the window (10 ms ticks), divided by " +
 				'events delivered / 1000. **RSS per connection**: (RSS at the end of the window − idle RSS) / streams held.',
+			'- **Ramp**: time to open the N streams (at most 400 connects in flight). **Other load**: CPU that other processes ' +
+				'on the machine used during the window, in cores (all busy CPU from `/proc/stat` minus the server and the load ' +
+				'generator); anything above 0 competed with the server for the two cores.',
 			'- **Event-loop lag**: `perf_hooks.monitorEventLoopDelay` (10 ms resolution) preloaded into all three servers with ' +
 				'`node --import bench/servers/probe.js`, reset at the start of the window; p99 shown. For (a) the JSON also keeps ' +
 				'`nodejs_eventloop_lag_p99_seconds` from `/metrics` when present.',
@@ -237,15 +241,16 @@ export async function renderMarkdown(result) {
 	for (const size of summary.bySize) {
 		md.push(`### ${fmtNum(size.clients)} clients`, '');
 		md.push(
-			'| server | held | failures | events/s | p50 | p99 | stocks p99 | CPU % | CPU s / 1k events | RSS / conn | loop lag p99 |',
-			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+			'| server | held | failures | events/s | p50 | p99 | stocks p99 | CPU % | CPU s / 1k events | RSS / conn | loop lag p99 | ramp | other load |',
+			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
 		);
 		for (const [key, m] of Object.entries(size.servers)) {
 			const mm = /** @type {any} */ (m);
 			md.push(
 				`| ${label(key)} | ${fmtNum(mm.held)} | ${mm.failuresWorst} | ${fmtNum(mm.eventsPerSecond)} | ${fmtMs(mm.p50)} | ${fmtMs(mm.p99)} | ` +
 					`${fmtMs(mm.stocksP99)} | ${fmtNum(mm.serverCpuPercent)} | ${fmtNum(mm.cpuSecondsPer1000Events, 4)} | ` +
-					`${fmtKb(mm.rssPerConnectionBytes)} | ${mm.lagP99Ms === null ? '–' : `${fmtNum(mm.lagP99Ms, 1)} ms`} |`
+					`${fmtKb(mm.rssPerConnectionBytes)} | ${mm.lagP99Ms === null ? '–' : `${fmtNum(mm.lagP99Ms, 1)} ms`} | ` +
+					`${fmtNum((mm.rampMs ?? 0) / 1000, 1)} s | ${fmtNum(mm.otherCores, 2)} |`
 			);
 		}
 		const ratios = Object.entries(size.ratios);
@@ -311,8 +316,27 @@ export async function renderMarkdown(result) {
 	md.push('');
 
 	md.push('## Client: the dashboard under load', '');
-	if (client?.skipped) md.push(`Not run: ${client.skipped}.`, '');
+	md.push(
+		"Playwright drives Debian's Chromium (`/usr/bin/chromium`, or `CHROMIUM_PATH`) headless. It loads the dashboard " +
+			'(by default the static demo build, `build-demo/`, served on 127.0.0.1 and opened in the mock `burst` scenario), ' +
+			'waits for the page to load, forces a GC and reads the JS heap (CDP `Runtime.getHeapUsage`), then for 10 s counts ' +
+			'`longtask` entries (> 50 ms) from a `PerformanceObserver` and `requestAnimationFrame` callbacks, and finally ' +
+			'forces a GC and reads the heap again. Initial JS is every script the page loaded before the run, gzipped here ' +
+			'(zlib default level). The single-widget size bundles one widget with Vite and the Svelte plugin, mounted from ' +
+			'an entry of its own, minified, gzipped.',
+		''
+	);
+	if (client?.skipped) md.push(`Dashboard run: not run (${client.skipped}).`, '');
 	else if (client) md.push(...clientMarkdown(client), '');
+	if (client?.widget) {
+		const w = client.widget;
+		md.push(
+			w.error
+				? `Single-widget bundle (\`${w.widget}\`): not measured (${w.error}).`
+				: `Single-widget bundle (\`${w.widget}\`, with the Svelte runtime it needs): ${fmtKb(w.gzipBytes)} gzip (${fmtKb(w.bytes)} minified).`,
+			''
+		);
+	}
 
 	md.push(
 		'## Running it',
@@ -339,13 +363,16 @@ export async function renderMarkdown(result) {
 /** The client benchmark's section. */
 function clientMarkdown(/** @type {any} */ c) {
 	return [
-		`Chromium (${c.browser ?? 'unknown'}) loads ${'`'}${c.url}${'`'} and runs it for ${c.durationMs / 1000} s.`,
+		`Chromium ${c.browser ?? ''} loaded \`${String(c.url).replace(/^http:\/\/127\.0\.0\.1:\d+/, '')}\` and ran it for ${(c.durationMs / 1000).toFixed(1)} s.`,
 		'',
 		'| measure | value | target |',
 		'|---|---:|---|',
 		`| long tasks > 50 ms | ${c.longTasks} (longest ${fmtMs(c.longestTaskMs)}) | none |`,
 		`| frames per second (requestAnimationFrame) | ${fmtNum(c.fps, 1)} | ≥ 55 |`,
 		`| JS heap after GC, start → end | ${fmtMb(c.heapStartBytes)} → ${fmtMb(c.heapEndBytes)} | stable |`,
-		`| initial JS (gzip) | ${fmtKb(c.initialJsGzipBytes)} in ${c.initialJsFiles} files | |`
+		`| initial JS (gzip) | ${fmtKb(c.initialJsGzipBytes)} in ${c.initialJsFiles} files | |`,
+		'',
+		`Targets: ${c.targets.map((/** @type {any} */ t) => `${t.target}: ${t.pass ? 'pass' : '**fail**'}`).join('; ')}. ` +
+			'A stable heap means that after GC it ends within 10% (or 1 MB) of where it started.'
 	];
 }

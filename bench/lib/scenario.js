@@ -2,7 +2,16 @@
  * One measurement: a fresh server, N streams (and optionally slow ones), a warm-up, a timed
  * window, then everything closed and the server killed.
  */
-import { freePort, httpGet, readProcStat, sleep, startServer, stopServer } from './proc.js';
+import os from 'node:os';
+import {
+	freePort,
+	httpGet,
+	readMachineCpu,
+	readProcStat,
+	sleep,
+	startServer,
+	stopServer
+} from './proc.js';
 
 /** The multiplexed stream every client opens. */
 export const STREAM_PATH = '/api/feeds?topics=time,system,stocks';
@@ -30,27 +39,20 @@ export async function measure(o) {
 	try {
 		await sleep(o.idleMs ?? 1000);
 		const idle = readProcStat(server.pid);
-		const connectTimeoutMs = 20_000;
-		const openedNormal = await o.loadgen.open({
-			port,
-			path: STREAM_PATH,
-			count: o.normal,
-			timeoutMs: connectTimeoutMs
-		});
+		const openedNormal = await o.loadgen.open({ port, path: STREAM_PATH, count: o.normal });
 		const openedSlow = slow
-			? await o.loadgen.open({
-					port,
-					path: STREAM_PATH,
-					count: slow,
-					slow: true,
-					timeoutMs: connectTimeoutMs
-				})
+			? await o.loadgen.open({ port, path: STREAM_PATH, count: slow, slow: true })
 			: null;
 		await sleep(o.warmupMs);
 
 		await o.loadgen.reset();
-		await server.ask({ cmd: 'lag-reset' });
+		// A saturated server may not answer in time; its lag is then unknown, not zero.
+		const probeOk = await server.ask({ cmd: 'lag-reset' }, 15_000).then(
+			() => true,
+			() => false
+		);
 		const before = readProcStat(server.pid);
+		const machineBefore = readMachineCpu();
 		const startedAt = Date.now();
 		/** @type {number[]} */
 		const rssSeries = [];
@@ -60,8 +62,9 @@ export async function measure(o) {
 			rssSeries.push(readProcStat(server.pid).rssBytes);
 		}
 		const after = readProcStat(server.pid);
+		const machineAfter = readMachineCpu();
 		const serverSeconds = (Date.now() - startedAt) / 1000;
-		const lag = await server.ask({ cmd: 'lag' });
+		const lag = probeOk ? await server.ask({ cmd: 'lag' }, 15_000).catch(() => null) : null;
 		const load = await o.loadgen.report();
 		const metrics = await scrapeMetrics(port);
 
@@ -69,6 +72,8 @@ export async function measure(o) {
 		const events = load.events ?? 0;
 		const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
 		const failures = openedNormal.failed + (openedNormal.opened - held);
+		const machineBusy = machineAfter.busySeconds - machineBefore.busySeconds;
+		const machineCores = (machineAfter.totalSeconds - machineBefore.totalSeconds) / serverSeconds;
 		return {
 			server: o.spec.key,
 			clients: o.normal,
@@ -112,6 +117,13 @@ export async function measure(o) {
 			rssPerConnectionBytes: held ? (after.rssBytes - idle.rssBytes) / held : null,
 			eventLoopLagMs: lag ? { p50: lag.p50, p99: lag.p99, max: lag.max, mean: lag.mean } : null,
 			metrics,
+			// What else ran: CPU of every other process on the machine during the window, in cores.
+			machine: {
+				loadAvg1: os.loadavg()[0],
+				busyCores: machineBusy / serverSeconds,
+				otherCores: Math.max(0, (machineBusy - cpuSeconds - load.cpuSeconds) / serverSeconds),
+				cores: machineCores
+			},
 			loadgen: {
 				cpuSeconds: load.cpuSeconds,
 				loopLagP99Ms: load.loopLagP99Ms,
