@@ -32,15 +32,22 @@ export interface FrameThrottle<T> {
 	cancel(): void;
 }
 
+/** Options of {@link frameThrottle}. */
+export interface FrameThrottleOptions {
+	/** Applies a value at once when no frame is pending (then holds the rest until the frame). Default: false. */
+	leading?: boolean;
+}
+
 /**
  * Buffers values and applies at most one per frame, always the newest.
  * @example
- * const throttle = frameThrottle((p) => (progress = p));
+ * const throttle = frameThrottle((p) => (progress = p), animationFrames, { leading: true });
  * store.subscribe((v) => throttle.push(v));
  */
 export function frameThrottle<T>(
 	apply: (value: T) => void,
-	scheduler: FrameScheduler = animationFrames
+	scheduler: FrameScheduler = animationFrames,
+	options: FrameThrottleOptions = {}
 ): FrameThrottle<T> {
 	let held: { value: T } | null = null;
 	let cancelFrame: (() => void) | null = null;
@@ -54,6 +61,12 @@ export function frameThrottle<T>(
 
 	return {
 		push(value) {
+			if (options.leading && cancelFrame === null) {
+				// The frame after a leading value is a cool-down: values until then wait for it.
+				cancelFrame = scheduler.request(run);
+				apply(value);
+				return;
+			}
 			held = { value };
 			cancelFrame ??= scheduler.request(run);
 		},

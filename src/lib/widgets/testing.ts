@@ -1,0 +1,52 @@
+/** Helpers for the widgets' component tests: stores to drive by hand and one-off SSE answers. */
+import { writable, type Writable } from 'svelte/store';
+import { encodeEvent, encodePreamble, type SseMessage } from '$lib/shared/sse';
+import type { ConnectionState, FeedValue } from '$lib/client';
+
+/** The base URL the tests use; the mock handlers match any origin. */
+export const TEST_BASE = 'http://localhost';
+
+/** A store holding one feed value, set by the test. */
+export function feedStore<T>(
+	data?: T,
+	receivedAt = Date.now()
+): Writable<FeedValue<T> | undefined> {
+	return writable(data === undefined ? undefined : { data, id: null, receivedAt });
+}
+
+/** Wraps a payload as a fresh feed value. */
+export function feedValue<T>(data: T, receivedAt = Date.now()): FeedValue<T> {
+	return { data, id: null, receivedAt };
+}
+
+/** A connection state, open unless overridden. */
+export function connectionState(overrides: Partial<ConnectionState> = {}): ConnectionState {
+	return {
+		status: 'open',
+		attempt: 0,
+		nextRetryAt: null,
+		lastEventId: null,
+		lastEventAt: null,
+		lastError: null,
+		...overrides
+	};
+}
+
+/** A stream that sends `messages` and then stays open and silent, as a stalled server would. */
+export function silentAfter(messages: SseMessage[]): Response {
+	const body = new ReadableStream<Uint8Array>({
+		start(controller) {
+			const encoder = new TextEncoder();
+			controller.enqueue(encoder.encode(encodePreamble(60_000)));
+			for (const message of messages) controller.enqueue(encoder.encode(encodeEvent(message)));
+		}
+	});
+	return new Response(body, {
+		headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
+	});
+}
+
+/** A JSON error answer in the contract's shape. */
+export function apiError(status: number, code: string, message = code): Response {
+	return Response.json({ error: { code, message } }, { status });
+}
