@@ -6,8 +6,9 @@
  *    `StockTicker` from the packed package (the `npm pack` tarball, unpacked into node_modules as
  *    an installed dependency would be), and reports the gzip difference (target: at most 8 KB).
  * 2. Dashboard: starts the built server (`build/`), loads `/`, and sums the gzip sizes of the
- *    JavaScript its HTML loads initially: the entry scripts and every `modulepreload`, which
- *    SvelteKit emits for the whole static import graph of the page (target: at most 45 KB).
+ *    JavaScript the page loads initially: the entry scripts and every `modulepreload` (in the
+ *    `Link` header or the HTML), which SvelteKit emits for the page's whole static import graph
+ *    (target: at most 45 KB).
  *
  * Prints JSON to stdout and writes it to the first non-flag argument when one is given.
  * Needs `dist/` (`npm run package`) and `build/` (`npm run build`); packages first if `dist/`
@@ -226,7 +227,7 @@ async function fetchBuiltPage(pagePath) {
 		for (;;) {
 			try {
 				const response = await fetch(`http://127.0.0.1:${port}${pagePath}`);
-				return await response.text();
+				return { html: await response.text(), link: response.headers.get('link') ?? '' };
 			} catch (error) {
 				if (Date.now() > deadline || child.exitCode !== null) throw error;
 				await new Promise((resolve) => setTimeout(resolve, 200));
@@ -241,12 +242,20 @@ async function fetchBuiltPage(pagePath) {
 }
 
 /**
- * The scripts and styles a SvelteKit page's HTML loads before it is interactive.
+ * The scripts and styles a SvelteKit page loads before it is interactive. With adapter-node the
+ * preloads come in the `Link` header rather than as `<link>` tags; both are read.
  * @param {string} html
+ * @param {string} [link] the response's `Link` header
  */
-export function initialAssets(html) {
+export function initialAssets(html, link = '') {
 	const js = new Set();
 	const css = new Set();
+	for (const entry of link.split(/,(?=\s*<)/)) {
+		const href = /<([^>]+)>/.exec(entry)?.[1];
+		if (!href) continue;
+		if (/rel="?modulepreload"?/.test(entry)) js.add(href);
+		else if (/as="?style"?/.test(entry)) css.add(href);
+	}
 	for (const [tag] of html.matchAll(/<link\b[^>]*>/g)) {
 		const href = /href="([^"]+)"/.exec(tag)?.[1];
 		if (!href) continue;
@@ -269,8 +278,8 @@ function clientFile(href) {
 }
 
 export async function measureDashboard(pagePath = '/') {
-	const html = await fetchBuiltPage(pagePath);
-	const assets = initialAssets(html);
+	const { html, link } = await fetchBuiltPage(pagePath);
+	const assets = initialAssets(html, link);
 	if (assets.js.length === 0) throw new Error(`no scripts found in the HTML of ${pagePath}`);
 	const files = assets.js.map((href) => {
 		const content = readFileSync(clientFile(href));
