@@ -51,6 +51,11 @@ describe('withLastEventId', () => {
 		).toBe('http://h/api/feeds?topics=time&lastEventId=time%3D2%3Bstocks%3D3#x');
 	});
 
+	it('keeps the other parameters as they were written', () => {
+		expect(withLastEventId('/s?symbols=AAPL,MSFT', '3')).toBe('/s?symbols=AAPL,MSFT&lastEventId=3');
+		expect(withLastEventId('/s?symbols=AAPL,MSFT', null)).toBe('/s?symbols=AAPL,MSFT');
+	});
+
 	it('leaves the URL without the parameter when there is no id', () => {
 		expect(withLastEventId('/a?b=1&lastEventId=4', null)).toBe('/a?b=1');
 		expect(withLastEventId('/a', '')).toBe('/a');

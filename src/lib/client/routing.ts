@@ -53,11 +53,14 @@ export function withLastEventId(url: string, lastEventId: string | null): string
 	const noHash = hashAt === -1 ? url : url.slice(0, hashAt);
 	const queryAt = noHash.indexOf('?');
 	const path = queryAt === -1 ? noHash : noHash.slice(0, queryAt);
-	const params = new URLSearchParams(queryAt === -1 ? '' : noHash.slice(queryAt + 1));
-	params.delete('lastEventId');
-	if (lastEventId !== null && lastEventId !== '') params.set('lastEventId', lastEventId);
-	const query = params.toString();
-	return `${path}${query ? `?${query}` : ''}${hash}`;
+	// Edit the query as text: re-serialising it would encode the commas of `symbols=AAPL,MSFT`.
+	const params = (queryAt === -1 ? '' : noHash.slice(queryAt + 1))
+		.split('&')
+		.filter((part) => part !== '' && part.split('=')[0] !== 'lastEventId');
+	if (lastEventId !== null && lastEventId !== '') {
+		params.push(`lastEventId=${encodeURIComponent(lastEventId)}`);
+	}
+	return `${path}${params.length ? `?${params.join('&')}` : ''}${hash}`;
 }
 
 /** Joins a base URL ('' = same origin) and an API path without doubling the slash. */

@@ -112,5 +112,5 @@ export async function listTrainingJobs(options: RestOptions = {}): Promise<Train
 /** Cancels a running job (`DELETE /api/training/<id>`); a finished one throws code `already_finished`. */
 export async function cancelTraining(id: string, options: RestOptions = {}): Promise<void> {
 	const response = await request('DELETE', `${PATHS.training}/${encodeURIComponent(id)}`, options);
-	await response.body?.cancel();
+	await response.text();
 }
