@@ -10,6 +10,7 @@ import {
 	mkdirSync,
 	mkdtempSync,
 	readFileSync,
+	readdirSync,
 	rmSync,
 	statSync,
 	symlinkSync,
@@ -20,8 +21,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { USAGE, parseArgs } from './lib/args.js';
 import { LoadGenerator } from './lib/loadgen.js';
-import { killAllChildren } from './lib/proc.js';
+import { killAllChildren, readMachineCpu, sleep } from './lib/proc.js';
 import { renderMarkdown, summarize } from './lib/report.js';
+import { summarizeProfiles } from './lib/profile-summary.js';
 import { measure } from './lib/scenario.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -140,7 +142,7 @@ async function main() {
 	if (opts.reps < 3)
 		console.log(`note: --reps=${opts.reps}; the issue asks for medians of at least 3`);
 
-	const profArgs = ['--cpu-prof', `--cpu-prof-dir=${TMP}`];
+	const profRoot = path.join(TMP, `cpu-prof-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
 	const loadgen = new LoadGenerator(opts.workers);
 	/** @type {any[]} */
 	const runs = [];
@@ -148,16 +150,30 @@ async function main() {
 	const growth = {};
 	for (const key of servers) growth[key] = { firstFailedAt: null, reason: null };
 
+	const quiet = await waitForQuiet(opts.waitQuietMinutes);
+	/** @type {string | null} */
+	let stoppedEarly = null;
 	const common = { loadgen, windowMs: opts.windowMs, warmupMs: opts.warmupMs };
-	const nodeArgsFor = (/** @type {string} */ key) => (opts.cpuProf && key === 'a' ? profArgs : []);
+	/** One profile directory per kind of run and size, so each can be summarised on its own. */
+	const nodeArgsFor = (/** @type {string} */ key, /** @type {string} */ label) =>
+		opts.cpuProf && key === 'a'
+			? ['--cpu-prof', `--cpu-prof-dir=${path.join(profRoot, label)}`]
+			: [];
 
 	try {
 		for (const n of sizes) {
-			// Past the required sizes, a server that has failed is not pushed further.
+			// Past the required sizes, a server that has failed is not pushed further, and growth
+			// stops once the time budget is spent (the slow-consumer test still needs its share).
 			const active = servers.filter(
 				(key) => n <= 10_000 || !grow || growth[key]?.firstFailedAt === null
 			);
 			if (active.length === 0) break;
+			const spentMin = (Date.now() - startedAt.getTime()) / 60_000;
+			if (grow && n > 10_000 && spentMin > opts.budgetMinutes) {
+				stoppedEarly = `growth stopped before ${n} clients: ${spentMin.toFixed(1)} min spent (budget ${opts.budgetMinutes} min for the sweep)`;
+				console.log(stoppedEarly);
+				break;
+			}
 			for (let rep = 1; rep <= opts.reps; rep++) {
 				// Rotate the order so drift on this shared machine does not favour one server.
 				const order = active.map((_, i) => active[(i + rep - 1) % active.length]);
@@ -168,7 +184,12 @@ async function main() {
 					);
 					if (n > 10_000 && g.firstFailedAt !== null) continue;
 					const spec = /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS[key]);
-					const run = await measure({ ...common, spec, normal: n, nodeArgs: nodeArgsFor(key) });
+					const run = await measure({
+						...common,
+						spec,
+						normal: n,
+						nodeArgs: nodeArgsFor(key, `sweep-${n}`)
+					});
 					runs.push({ kind: 'sweep', rep, ...run });
 					console.log(line(`(${key}) n=${n} rep ${rep}`, run));
 					if (run.failures > 0 && g.firstFailedAt === null) {
@@ -193,7 +214,7 @@ async function main() {
 						spec,
 						normal: 1000,
 						slow,
-						nodeArgs: nodeArgsFor(key)
+						nodeArgs: nodeArgsFor(key, slow ? 'slow' : 'slow-baseline')
 					});
 					runs.push({ kind: slow ? 'slow' : 'slow-baseline', rep, ...run });
 					console.log(line(`(${key}) slow=${slow} rep ${rep}`, run));
@@ -206,6 +227,7 @@ async function main() {
 		killAllChildren();
 	}
 
+	const profile = opts.cpuProf ? summarizeProfileDirs(profRoot) : null;
 	const clientResult = await runClient(opts);
 	const finishedAt = new Date();
 	const result = {
@@ -217,6 +239,9 @@ async function main() {
 		build,
 		servers: serverInfo,
 		growth,
+		stoppedEarly,
+		otherLoadBeforeRun: quiet,
+		profile,
 		summary: summarize(runs, servers),
 		client: clientResult,
 		runs
@@ -263,6 +288,47 @@ function snapshotBuild() {
 /** A file's modification time as ISO text. */
 function statTime(/** @type {string} */ file) {
 	return statSync(file).mtime.toISOString();
+}
+
+/**
+ * Measures how many cores other processes keep busy (nothing of ours runs yet) and, when asked,
+ * waits up to `minutes` for it to drop below 0.3 cores, so the servers get the machine.
+ * @returns {Promise<{busyCores: number, waitedS: number}>}
+ */
+async function waitForQuiet(/** @type {number} */ minutes) {
+	const started = Date.now();
+	let busyCores = 0;
+	for (let i = 0; i < 1000; i++) {
+		const a = readMachineCpu();
+		await sleep(2000);
+		const b = readMachineCpu();
+		busyCores = (b.busySeconds - a.busySeconds) / 2;
+		const waitedS = Math.round((Date.now() - started) / 1000);
+		if (busyCores < 0.3 || Date.now() - started > minutes * 60_000) {
+			console.log(`other load before the run: ${busyCores.toFixed(2)} cores (waited ${waitedS} s)`);
+			return { busyCores, waitedS };
+		}
+		if (i % 15 === 0)
+			console.log(`waiting for a quieter machine: ${busyCores.toFixed(2)} cores busy`);
+	}
+	return { busyCores, waitedS: Math.round((Date.now() - started) / 1000) };
+}
+
+/**
+ * Top self-time functions of (a) per profiled kind of run, from the `.cpuprofile` files that
+ * `--cpu-prof` wrote; the files stay in bench/results/tmp/ for Chrome DevTools.
+ */
+function summarizeProfileDirs(/** @type {string} */ root) {
+	if (!existsSync(root)) return null;
+	/** @type {Record<string, any>} */
+	const out = { dir: path.relative(ROOT, root), runs: {} };
+	for (const label of readdirSync(root)) {
+		const files = readdirSync(path.join(root, label))
+			.filter((f) => f.endsWith('.cpuprofile'))
+			.map((f) => path.join(root, label, f));
+		if (files.length) out.runs[label] = { files: files.length, ...summarizeProfiles(files) };
+	}
+	return out;
 }
 
 /** One progress line per measurement. */

@@ -16,6 +16,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --client-path=/?scenario=burst   path and query of the demo in the mock burst scenario
   --widget=src/lib/widgets/index.ts#StockTicker   widget bundled alone for its gzip size
   --no-client          skip the client benchmark
+  --budget=8           minutes after which the sweep stops growing past 10k
+  --wait-quiet=0       wait up to this many minutes for other processes to leave the CPU idle
   --no-write           print only; do not write bench/results/*.json or BENCHMARKS.md
   --help`;
 
@@ -35,6 +37,8 @@ export const USAGE = `Usage: npm run bench -- [options]
  * @property {string} widget
  * @property {boolean} client
  * @property {boolean} write
+ * @property {number} budgetMinutes
+ * @property {number} waitQuietMinutes
  * @property {boolean} help
  */
 
@@ -67,6 +71,8 @@ export function parseArgs(argv) {
 		'widget',
 		'no-client',
 		'no-write',
+		'budget',
+		'wait-quiet',
 		'help'
 	];
 	for (const key of given.keys()) {
@@ -111,6 +117,8 @@ export function parseArgs(argv) {
 		widget: given.get('widget') || 'src/lib/widgets/index.ts#StockTicker',
 		client: !given.has('no-client'),
 		write: !given.has('no-write'),
+		budgetMinutes: num('budget', 8),
+		waitQuietMinutes: num('wait-quiet', 0, 0),
 		help: given.has('help')
 	};
 }

@@ -16,10 +16,21 @@ export const TARGETS = {
 	slowP99Slack: 1.2
 };
 
+/**
+ * Events a client should get per second: time 1, system 1, and one stock move every 0.5–1.5 s.
+ * A server that falls behind delivers fewer, late events whose `epoch_ms` is stamped late too, so
+ * its latency alone looks better than it is; the delivered share shows it.
+ */
+export const EXPECTED_EVENTS_PER_CLIENT = 3;
+
 /** The metrics whose median is reported per server and size. */
 const METRICS = {
 	held: (/** @type {any} */ r) => r.held,
 	eventsPerSecond: (/** @type {any} */ r) => r.eventsPerSecond,
+	deliveredPercent: (/** @type {any} */ r) =>
+		r.eventsPerClientPerSecond === null
+			? null
+			: (r.eventsPerClientPerSecond / EXPECTED_EVENTS_PER_CLIENT) * 100,
 	p50: (/** @type {any} */ r) => r.latencyMs.p50,
 	p99: (/** @type {any} */ r) => r.latencyMs.p99,
 	stocksP99: (/** @type {any} */ r) => r.latencyMs.stocksP99,
@@ -196,7 +207,11 @@ export async function renderMarkdown(result) {
 		`${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ` +
 			`${machine.platform}. Open files per process: ${machine.openFilesSoft} (hard limit ${machine.openFilesHard}). ` +
 			`Run on ${result.startedAt}, ${result.durationS} s in all. The load generator shares the two cores with the server under test ` +
-			"(and with whatever else runs on the machine), so absolute figures are this machine's; the ratios carry over better.",
+			"(and with whatever else runs on the machine), so absolute figures are this machine's; the ratios carry over better. " +
+			(result.otherLoadBeforeRun
+				? `Before the run, other processes kept ${fmtNum(result.otherLoadBeforeRun.busyCores, 2)} cores busy; ` +
+					'each table shows how much they used during the measurements.'
+				: ''),
 		''
 	);
 	md.push('## Server: fan-out at scale', '');
@@ -219,7 +234,9 @@ export async function renderMarkdown(result) {
 			`- Repetitions: ${options.reps} per server and size, servers interleaved in rotating order; tables show medians ` +
 				'(failures: the worst repetition).',
 			'- **Failures**: streams that did not open (error, non-200, no answer within 10 s, or not started within 30 s of the first connect) plus streams that closed before the end of the window. ' +
-				'**Events/s**: every event received in the window, all clients together.',
+				'**Events/s**: every event received in the window, all clients together; **delivered**: events per held client ' +
+				'per second against the 3 a client should get (time 1/s, system 1/s, a stock move every 0.5–1.5 s). ' +
+				'A server that falls behind stamps `epoch_ms` late as well, so read its latency together with this share.',
 			"- **Latency**: arrival time (`Date.now()` when the chunk arrives) minus the payload's `epoch_ms`, same clock. Only `system` and " +
 				'`stocks:*` events count, whose `epoch_ms` is the publish time; `time` events are left out because their `epoch_ms` is truncated ' +
 				'to the second (their lateness against the second boundary is kept in the JSON).',
@@ -241,13 +258,13 @@ export async function renderMarkdown(result) {
 	for (const size of summary.bySize) {
 		md.push(`### ${fmtNum(size.clients)} clients`, '');
 		md.push(
-			'| server | held | failures | events/s | p50 | p99 | stocks p99 | CPU % | CPU s / 1k events | RSS / conn | loop lag p99 | ramp | other load |',
-			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+			'| server | held | failures | events/s | delivered | p50 | p99 | stocks p99 | CPU % | CPU s / 1k events | RSS / conn | loop lag p99 | ramp | other load |',
+			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
 		);
 		for (const [key, m] of Object.entries(size.servers)) {
 			const mm = /** @type {any} */ (m);
 			md.push(
-				`| ${label(key)} | ${fmtNum(mm.held)} | ${mm.failuresWorst} | ${fmtNum(mm.eventsPerSecond)} | ${fmtMs(mm.p50)} | ${fmtMs(mm.p99)} | ` +
+				`| ${label(key)} | ${fmtNum(mm.held)} | ${mm.failuresWorst} | ${fmtNum(mm.eventsPerSecond)} | ${fmtNum(mm.deliveredPercent)}% | ${fmtMs(mm.p50)} | ${fmtMs(mm.p99)} | ` +
 					`${fmtMs(mm.stocksP99)} | ${fmtNum(mm.serverCpuPercent)} | ${fmtNum(mm.cpuSecondsPer1000Events, 4)} | ` +
 					`${fmtKb(mm.rssPerConnectionBytes)} | ${mm.lagP99Ms === null ? '–' : `${fmtNum(mm.lagP99Ms, 1)} ms`} | ` +
 					`${fmtNum((mm.rampMs ?? 0) / 1000, 1)} s | ${fmtNum(mm.otherCores, 2)} |`
@@ -271,6 +288,7 @@ export async function renderMarkdown(result) {
 	}
 
 	md.push('### Until failure', '');
+	if (result.stoppedEarly) md.push(`Note: ${result.stoppedEarly}.`, '');
 	for (const [key, g] of Object.entries(growth)) {
 		const gg = /** @type {any} */ (g);
 		md.push(
@@ -315,6 +333,8 @@ export async function renderMarkdown(result) {
 	}
 	md.push('');
 
+	if (result.profile) md.push(...profileMarkdown(result.profile), '');
+
 	md.push('## Client: the dashboard under load', '');
 	md.push(
 		"Playwright drives Debian's Chromium (`/usr/bin/chromium`, or `CHROMIUM_PATH`) headless. It loads the dashboard " +
@@ -358,6 +378,31 @@ export async function renderMarkdown(result) {
 	} catch {
 		return text;
 	}
+}
+
+/** The `--cpu-prof` section: (a)'s top functions by self time in its profiled 10k (or largest) runs. */
+function profileMarkdown(/** @type {any} */ profile) {
+	const labels = Object.keys(profile.runs);
+	const sweep = labels
+		.filter((l) => l.startsWith('sweep-'))
+		.sort((x, y) => Number(x.slice(6)) - Number(y.slice(6)));
+	const label = sweep.includes('sweep-10000') ? 'sweep-10000' : (sweep.at(-1) ?? labels[0]);
+	if (!label) return [];
+	const run = profile.runs[label];
+	return [
+		'### Where (a) spends its CPU (`--cpu-prof`)',
+		'',
+		`Self time over the whole life of the ${run.files} profiled (a) processes of \`${label}\` ` +
+			`(start-up, ramp and window; ${fmtNum(run.totalMs / 1000, 1)} s sampled). Profiles: \`${profile.dir}\` ` +
+			"(open them in Chrome DevTools). Profiling adds overhead to those runs' figures.",
+		'',
+		'| function | where | self | share |',
+		'|---|---|---:|---:|',
+		...run.functions.map(
+			(/** @type {any} */ f) =>
+				`| \`${f.name}\` | ${f.where ? `\`${f.where}\`` : ''} | ${fmtNum(f.selfMs)} ms | ${fmtNum(f.percent, 1)}% |`
+		)
+	];
 }
 
 /** The client benchmark's section. */
