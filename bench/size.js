@@ -26,11 +26,11 @@ import {
 	symlinkSync,
 	writeFileSync
 } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { freePort, trackChild } from './lib/proc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KB = 1024;
@@ -192,22 +192,6 @@ export async function measureStockTicker() {
 	}
 }
 
-/** @returns {Promise<number>} */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const probe = createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const address = probe.address();
-			probe.close(() =>
-				typeof address === 'object' && address
-					? resolve(address.port)
-					: reject(new Error('no port'))
-			);
-		});
-	});
-}
-
 /**
  * The HTML of `/` from the built server, started on a free port and stopped by PID.
  * @param {string} pagePath
@@ -216,12 +200,13 @@ async function fetchBuiltPage(pagePath) {
 	if (!existsSync(path.join(ROOT, 'build', 'index.js'))) {
 		throw new Error('build/index.js is missing: run `npm run build` first');
 	}
-	const port = await freePort();
+	const port = /** @type {number} */ (await freePort());
 	const child = spawn(process.execPath, ['build/index.js'], {
 		cwd: ROOT,
 		env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) },
 		stdio: 'ignore'
 	});
+	trackChild(child);
 	try {
 		const deadline = Date.now() + 30_000;
 		for (;;) {

@@ -3,6 +3,7 @@ import { readConfig } from './config';
 import { createFeed, intervalProducer } from './custom-feed';
 import { LiveFeeds } from './live-feeds';
 import type { SystemSampler } from './feeds/system';
+import { collect } from './testing';
 
 const sampler: SystemSampler = { latest: null, sample: () => Promise.reject(new Error('unused')) };
 
@@ -30,23 +31,6 @@ function request(path: string, headers: Record<string, string> = {}) {
 	};
 }
 
-/** Reads a response body in the background; `take()` returns what arrived since the last call. */
-function collect(response: Response) {
-	let text = '';
-	const decoder = new TextDecoder();
-	void (async () => {
-		for await (const chunk of response.body!) text += decoder.decode(chunk);
-	})().catch(() => {});
-	return {
-		async take(): Promise<string> {
-			for (let i = 0; i < 20; i++) await Promise.resolve();
-			const taken = text;
-			text = '';
-			return taken;
-		}
-	};
-}
-
 beforeEach(() => {
 	vi.useFakeTimers({ now: 1_000_000 });
 });
@@ -61,7 +45,7 @@ describe('createFeed', () => {
 		const response = await feed.GET(event);
 		expect(response.status).toBe(200);
 		expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-		const body = collect(response);
+		const body = collect(response.body!);
 		expect(await body.take()).toBe(
 			'retry: 2000\n: live-feeds\n\n' + `id: ${feeds.startedAt + 1}\ndata: {"n":1,"at":1000000}\n\n`
 		);
@@ -77,13 +61,13 @@ describe('createFeed', () => {
 	it('resumes from Last-Event-ID out of the replay buffer', async () => {
 		const { feeds, feed } = setup();
 		const first = request('/api/feeds/visitors');
-		const firstBody = collect(await feed.GET(first.event));
+		const firstBody = collect((await feed.GET(first.event)).body!);
 		vi.advanceTimersByTime(2000);
 		await firstBody.take();
 		const resumed = request('/api/feeds/visitors', {
 			'last-event-id': String(feeds.startedAt + 1)
 		});
-		const body = collect(await feed.GET(resumed.event));
+		const body = collect((await feed.GET(resumed.event)).body!);
 		expect(await body.take()).toContain(
 			`id: ${feeds.startedAt + 2}\ndata: {"n":2,"at":1001000}\n\n` +
 				`id: ${feeds.startedAt + 3}\ndata: {"n":3,"at":1002000}\n\n`
