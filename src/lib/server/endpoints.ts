@@ -16,7 +16,7 @@ import {
 import { errorResponse, jsonResponse, lastEventIdOf, readJsonBody } from './http';
 import { getLiveFeeds, type LiveFeeds } from './live-feeds';
 import type { SseConnection } from './sse/connection';
-import { streamResponse } from './sse/streams';
+import { SSE_HEADERS, streamResponse } from './sse/streams';
 
 /** What the handlers need of a request; SvelteKit's `RequestEvent` fits. */
 export interface FeedRequest {
@@ -54,6 +54,9 @@ function openStream(
 	feed: string,
 	attach: (connection: SseConnection, lastEventId: string | null) => () => void
 ): Response {
+	// SvelteKit answers HEAD with the GET handler, and Node never flushes the headers of a body it
+	// does not send: an endless stream would leave HEAD unanswered and a connection held open.
+	if (event.request.method === 'HEAD') return new Response(null, { headers: SSE_HEADERS });
 	const client = event.getClientAddress();
 	const denied = feeds.streams.admit(client);
 	if (denied) return errorResponse(denied);

@@ -116,6 +116,22 @@ describe('LiveFeeds', () => {
 		expect(feeds.clock.active).toBe(0);
 	});
 
+	it('answers HEAD on a stream with its headers, opening nothing', async () => {
+		const { feeds } = newFeeds();
+		const url = new URL('http://feeds.test/api/feeds/time');
+		const head = {
+			request: new Request(url, { method: 'HEAD' }),
+			url,
+			getClientAddress: () => 'a'
+		};
+		const response = await timeStream(head, feeds);
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+		expect(response.body).toBeNull();
+		expect(feeds.streams.size).toBe(0);
+		expect(feeds.time.running).toBe(false);
+	});
+
 	it('does not touch a feed for a refused request', async () => {
 		const { feeds } = newFeeds({ MAX_CONNECTIONS_PER_CLIENT: '1' });
 		const open = await timeStream(get('/api/feeds/time'), feeds);
