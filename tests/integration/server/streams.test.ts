@@ -54,6 +54,23 @@ describe.concurrent('every stream', () => {
 	);
 });
 
+describe.concurrent('HEAD', () => {
+	it.each(['/api/feeds/time', '/api/feeds/stocks?symbols=AAPL', '/api/feeds'])(
+		'%s answers with the stream headers at once and opens no stream',
+		async (path) => {
+			const response = await fetch(`${app.base}${path}`, { method: 'HEAD' });
+			expect(response.status).toBe(200);
+			expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+			expect(await response.text()).toBe('');
+		}
+	);
+
+	it('validates a HEAD like a GET', async () => {
+		const response = await fetch(`${app.base}/api/feeds/stocks?symbols=XYZ`, { method: 'HEAD' });
+		expect(response.status).toBe(400);
+	});
+});
+
 describe.concurrent('time', () => {
 	it('sends the current time on connect, then a tick a second, each with an id', async () => {
 		const time = tracked('/api/feeds/time');
