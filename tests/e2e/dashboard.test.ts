@@ -44,6 +44,7 @@ test('a short training job runs to "Training complete!", then the screenshots', 
 	await saveScreenshot(page, 'dashboard-light');
 	await page.emulateMedia({ colorScheme: 'dark' });
 	await saveScreenshot(page, 'dashboard-dark');
+	await page.emulateMedia({ colorScheme: 'light' });
 	await page.setViewportSize({ width: 390, height: 844 });
 	await saveScreenshot(page, 'dashboard-phone');
 });
