@@ -1,18 +1,12 @@
 /**
  * The client half: load a dashboard URL in Chromium (Playwright) and measure, over a fixed run,
  * long tasks over 50 ms, frames per second through requestAnimationFrame, and JS heap growth; also
- * the gzip size of the JS the page loads, and of a single widget bundled on its own.
+ * the gzip size of the scripts the page actually loaded. Bundle sizes proper are bench/size.js's.
  *
- * Run alone: `node bench/client.js --url=http://127.0.0.1:4173/?scenario=burst [--duration=10]
- * [--widget=src/lib/widgets/index.ts#StockTicker]`.
+ * Run alone: `node bench/client.js --url=http://127.0.0.1:4173/?scenario=burst [--duration=10]`.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TMP = path.join(ROOT, 'bench', 'results', 'tmp');
 
 /** Chromium flags that work in this container (see shared/TOOLCHAIN.md). */
 const CHROMIUM_ARGS = [
@@ -148,61 +142,6 @@ export async function runClientBench(o) {
 	}
 }
 
-/**
- * Gzip size of one widget bundled on its own and mounted, as an app importing only that widget
- * would ship it. `spec` is `<module path>#<export name>`, relative to the project root.
- * @param {string} spec
- * @returns {Promise<{widget: string, files: number, bytes: number, gzipBytes: number}>}
- */
-export async function widgetBundleSize(spec) {
-	const [modulePath = '', exportName = 'default'] = spec.split('#');
-	const { build } = await import('vite');
-	const { svelte } = await import('@sveltejs/vite-plugin-svelte');
-	const work = path.join(TMP, 'widget-bundle');
-	rmSync(work, { recursive: true, force: true });
-	mkdirSync(work, { recursive: true });
-	const entry = path.join(work, 'entry.js');
-	const target = JSON.stringify(path.resolve(ROOT, modulePath));
-	const imported =
-		exportName === 'default'
-			? `import Widget from ${target};`
-			: `import { ${exportName} as Widget } from ${target};`;
-	writeFileSync(
-		entry,
-		`import { mount } from 'svelte';\n${imported}\nmount(Widget, { target: document.body });\n`
-	);
-	const outDir = path.join(work, 'out');
-	await build({
-		root: ROOT,
-		configFile: false,
-		logLevel: 'silent',
-		plugins: [svelte()],
-		resolve: { alias: { $lib: path.join(ROOT, 'src', 'lib') }, conditions: ['browser'] },
-		build: { outDir, emptyOutDir: true, minify: true, rollupOptions: { input: entry } }
-	});
-	const files = listFiles(outDir).filter((f) => f.endsWith('.js'));
-	let bytes = 0;
-	let gzipBytes = 0;
-	for (const file of files) {
-		const body = readFileSync(file);
-		bytes += body.length;
-		gzipBytes += gzipSync(body).length;
-	}
-	return { widget: spec, files: files.length, bytes, gzipBytes };
-}
-
-/** Every file under `dir`. */
-function listFiles(/** @type {string} */ dir) {
-	/** @type {string[]} */
-	const out = [];
-	for (const name of readdirSync(dir)) {
-		const full = path.join(dir, name);
-		if (statSync(full).isDirectory()) out.push(...listFiles(full));
-		else out.push(full);
-	}
-	return out;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	/** @type {Record<string, string>} */
 	const args = {};
@@ -210,17 +149,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
 		const [key = '', value = ''] = arg.replace(/^--/, '').split(/=(.*)/s);
 		args[key] = value;
 	}
-	const report = {};
-	if (args.url)
-		Object.assign(
-			report,
-			await runClientBench({ url: args.url, durationMs: Number(args.duration ?? 10) * 1000 })
-		);
-	if (args.widget) Object.assign(report, { widget: await widgetBundleSize(args.widget) });
-	if (!args.url && !args.widget) {
-		console.error(
-			'usage: node bench/client.js --url=<dashboard URL> [--duration=10] [--widget=<module>#<export>]'
-		);
+	if (!args.url) {
+		console.error('usage: node bench/client.js --url=<dashboard URL> [--duration=10]');
 		process.exitCode = 2;
-	} else console.log(JSON.stringify(report, null, '\t'));
+	} else {
+		const durationMs = Number(args.duration ?? 10) * 1000;
+		console.log(JSON.stringify(await runClientBench({ url: args.url, durationMs }), null, '\t'));
+	}
 }

@@ -350,7 +350,7 @@ function line(/** @type {string} */ label, /** @type {any} */ r) {
  */
 async function runClient(opts) {
 	if (!opts.client) return { skipped: 'disabled with --no-client' };
-	const { runClientBench, widgetBundleSize } = await import('./client.js');
+	const { runClientBench } = await import('./client.js');
 	/** @type {Record<string, any>} */
 	const out = {};
 	const demo = path.join(ROOT, 'build-demo');
@@ -377,13 +377,17 @@ async function runClient(opts) {
 	} finally {
 		await served?.close();
 	}
-	const widgetModule = opts.widget.split('#')[0] ?? '';
-	if (existsSync(path.join(ROOT, widgetModule))) {
-		out.widget = await widgetBundleSize(opts.widget).catch((error) => ({
-			widget: opts.widget,
-			error: String(error?.message ?? error).split('\n')[0]
-		}));
-	} else out.widget = { widget: opts.widget, error: `${widgetModule} does not exist` };
+	// Bundle sizes are bench/size.js's measurements (`npm run bench:size`), reused here.
+	try {
+		const size = await import('./size.js');
+		out.bundles = {
+			stockTicker: await size.measureStockTicker(),
+			dashboard: await size.measureDashboard()
+		};
+	} catch (error) {
+		out.bundles = { error: String(error instanceof Error ? error.message : error).split('\n')[0] };
+		console.log(`bundle sizes not measured: ${out.bundles.error}`);
+	}
 	return out;
 }
 

@@ -14,7 +14,6 @@ export const USAGE = `Usage: npm run bench -- [options]
                        static demo build (build-demo/, npm run build:demo) is served and opened
                        at --client-path
   --client-path=/?scenario=burst   path and query of the demo in the mock burst scenario
-  --widget=src/lib/widgets/index.ts#StockTicker   widget bundled alone for its gzip size
   --no-client          skip the client benchmark
   --budget=8           minutes after which the sweep stops growing past 10k
   --wait-quiet=0       wait up to this many minutes for other processes to leave the CPU idle
@@ -34,7 +33,6 @@ export const USAGE = `Usage: npm run bench -- [options]
  * @property {boolean} cpuProf
  * @property {string | null} clientUrl
  * @property {string} clientPath
- * @property {string} widget
  * @property {boolean} client
  * @property {boolean} write
  * @property {number} budgetMinutes
@@ -68,7 +66,6 @@ export function parseArgs(argv) {
 		'cpu-prof',
 		'client-url',
 		'client-path',
-		'widget',
 		'no-client',
 		'no-write',
 		'budget',
@@ -114,7 +111,6 @@ export function parseArgs(argv) {
 		cpuProf: given.has('cpu-prof'),
 		clientUrl: given.get('client-url') || null,
 		clientPath: given.get('client-path') || '/?scenario=burst',
-		widget: given.get('widget') || 'src/lib/widgets/index.ts#StockTicker',
 		client: !given.has('no-client'),
 		write: !given.has('no-write'),
 		budgetMinutes: num('budget', 8),

@@ -342,18 +342,23 @@ export async function renderMarkdown(result) {
 			'waits for the page to load, forces a GC and reads the JS heap (CDP `Runtime.getHeapUsage`), then for 10 s counts ' +
 			'`longtask` entries (> 50 ms) from a `PerformanceObserver` and `requestAnimationFrame` callbacks, and finally ' +
 			'forces a GC and reads the heap again. Initial JS is every script the page loaded before the run, gzipped here ' +
-			'(zlib default level). The single-widget size bundles one widget with Vite and the Svelte plugin, mounted from ' +
-			'an entry of its own, minified, gzipped.',
+			'(zlib default level). Bundle sizes come from `bench/size.js` (`npm run bench:size`): what importing only ' +
+			"`StockTicker` from the packed package adds to an empty Svelte app, and the dashboard's initial JS from the built " +
+			"server's HTML and preload headers.",
 		''
 	);
 	if (client?.skipped) md.push(`Dashboard run: not run (${client.skipped}).`, '');
 	else if (client) md.push(...clientMarkdown(client), '');
-	if (client?.widget) {
-		const w = client.widget;
+	const bundles = client?.bundles;
+	if (bundles?.error) md.push(`Bundle sizes: not measured (${bundles.error}).`, '');
+	else if (bundles) {
+		const t = bundles.stockTicker;
+		const d = bundles.dashboard;
 		md.push(
-			w.error
-				? `Single-widget bundle (\`${w.widget}\`): not measured (${w.error}).`
-				: `Single-widget bundle (\`${w.widget}\`, with the Svelte runtime it needs): ${fmtKb(w.gzipBytes)} gzip (${fmtKb(w.bytes)} minified).`,
+			'| bundle (gzip) | measured | target | result |',
+			'|---|---:|---:|---|',
+			`| \`StockTicker\` alone, added to an empty app | ${fmtKb(t.delta.totalGzip)} | ${fmtKb(t.targetBytes)} | ${t.withinTarget ? 'pass' : '**fail**'} |`,
+			`| dashboard initial JS (${d.files.length} files) | ${fmtKb(d.jsGzip)} | ${fmtKb(d.targetBytes)} | ${d.withinTarget ? 'pass' : '**fail**'} |`,
 			''
 		);
 	}
