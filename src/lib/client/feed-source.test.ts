@@ -84,6 +84,11 @@ describe('lazy and shared', () => {
 		expect(kit.instances.map((es) => es.url)).toEqual([URL, `${URL}?other=1`, URL]);
 	});
 
+	it('passes withCredentials to the EventSource', () => {
+		keep(source({ withCredentials: true }).subscribe(() => {}));
+		expect(kit.last().withCredentials).toBe(true);
+	});
+
 	it('keeps other events flowing when one event store is unsubscribed', () => {
 		const feed = source();
 		const seen: string[] = [];

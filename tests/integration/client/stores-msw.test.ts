@@ -48,6 +48,19 @@ const quote = (symbol: string, price: number): StockQuote => ({
 	epoch_ms: 0
 });
 
+/** A time stream whose first connection sends `firstId` and ends; later ones send `laterId`. */
+function endsOnce(isFirst: () => boolean, firstId: string, laterId: string) {
+	return sse<{ message: TimeTick }>(`${BASE}/api/feeds/time`, ({ client }) => {
+		client.send({ retry: 10 }); // the EventSource's own reconnect then comes at once
+		if (isFirst()) {
+			client.send({ data: tick(1), id: firstId });
+			client.close();
+		} else {
+			client.send({ data: tick(2), id: laterId });
+		}
+	});
+}
+
 /** An HTTP error answer in the contract's shape, for the first `times` requests only. */
 function failFirst(path: string, times: number, status: number, code: string) {
 	let seen = 0;
@@ -113,16 +126,10 @@ describe('stores over MSW sse()', () => {
 	it('reconnects after the server closes, then opens again carrying the last event id', async () => {
 		const resumedWith: (string | null)[] = [];
 		server.use(
-			sse<{ message: TimeTick }>(`${BASE}/api/feeds/time`, ({ client, request }) => {
+			http.get(`${BASE}/api/feeds/time`, ({ request }) => {
 				resumedWith.push(request.headers.get('last-event-id'));
-				client.send({ retry: 10 });
-				if (resumedWith.length === 1) {
-					client.send({ data: tick(1), id: '41' });
-					client.close();
-				} else {
-					client.send({ data: tick(2), id: '42' });
-				}
-			})
+			}),
+			endsOnce(() => resumedWith.length === 1, '41', '42')
 		);
 		const feed = timeFeed({ baseUrl: BASE, ...inject() });
 		const rec = recordTransitions(feed);
@@ -144,15 +151,7 @@ describe('stores over MSW sse()', () => {
 					{ status: 503 }
 				);
 			}),
-			sse<{ message: TimeTick }>(`${BASE}/api/feeds/time`, ({ client }) => {
-				client.send({ retry: 10 });
-				if (requests.length === 1) {
-					client.send({ data: tick(5), id: '5' });
-					client.close();
-				} else {
-					client.send({ data: tick(7), id: '7' });
-				}
-			})
+			endsOnce(() => requests.length === 1, '5', '7')
 		);
 		const feed = timeFeed({ baseUrl: BASE, ...inject() });
 		const rec = recordTransitions(feed);
