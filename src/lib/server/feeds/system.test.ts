@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SystemSample } from '$lib/shared/contract';
+import { createClock } from '../timers';
+import { systemProducer, toSystemSample, type SystemSampler } from './system';
+
+const GiB = 1024 ** 3;
+
+describe('toSystemSample', () => {
+	it('names and rounds the readings; memory used is total minus available', () => {
+		const sample = toSystemSample(
+			{
+				load: { currentLoad: 12.345, cpus: [{ load: 10.111 }, { load: 14.999 }] },
+				mem: { total: 24 * GiB, available: 14 * GiB },
+				net: [
+					{ iface: 'lo', rx_sec: 1e9, tx_sec: 1e9 },
+					{ iface: 'eth0', rx_sec: 1000.4, tx_sec: 2000 },
+					{ iface: 'eth1', rx_sec: 24, tx_sec: 48.6 }
+				],
+				uptime: 86400.9,
+				loadAvg: [0.523, 0.61, 0.7]
+			},
+			1234
+		);
+		expect(sample).toEqual({
+			cpu_percent: 12.35,
+			memory_percent: 41.67,
+			memory_used_mb: 10240,
+			memory_total_mb: 24576,
+			cpu_cores: [10.11, 15],
+			load_avg: [0.52, 0.61, 0.7],
+			uptime_s: 86400,
+			net_rx_bytes_per_s: 1024,
+			net_tx_bytes_per_s: 2049,
+			epoch_ms: 1234
+		} satisfies SystemSample);
+	});
+
+	it('gives null for what the host cannot give, never a made-up number', () => {
+		expect(
+			toSystemSample({ load: null, mem: null, net: null, uptime: null, loadAvg: null }, 5)
+		).toEqual({
+			cpu_percent: null,
+			memory_percent: null,
+			memory_used_mb: null,
+			memory_total_mb: null,
+			cpu_cores: null,
+			load_avg: null,
+			uptime_s: null,
+			net_rx_bytes_per_s: null,
+			net_tx_bytes_per_s: null,
+			epoch_ms: 5
+		});
+		const partial = toSystemSample(
+			{
+				load: { currentLoad: Number.NaN, cpus: [{ load: 1 }, {}] },
+				mem: { total: 8 * GiB },
+				// The first reading has no rates yet.
+				net: [{ iface: 'eth0', rx_sec: null, tx_sec: 5 }],
+				uptime: 1,
+				loadAvg: [1, 2]
+			},
+			5
+		);
+		expect(partial).toMatchObject({
+			cpu_percent: null,
+			cpu_cores: null,
+			memory_used_mb: null,
+			memory_percent: null,
+			memory_total_mb: 8192,
+			net_rx_bytes_per_s: null,
+			net_tx_bytes_per_s: 5,
+			load_avg: null
+		});
+	});
+});
+
+describe('systemProducer', () => {
+	beforeEach(() => {
+		vi.useFakeTimers({ now: 0 });
+	});
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	it('samples at once and then every interval, and emits nothing after stop', async () => {
+		let calls = 0;
+		const sampler: SystemSampler = {
+			latest: null,
+			sample: async () => ({ epoch_ms: ++calls }) as SystemSample
+		};
+		const clock = createClock();
+		const producer = systemProducer(sampler, 500, clock);
+		const emitted: number[] = [];
+		const stop = producer.start((_event, data) => emitted.push(data.epoch_ms));
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(emitted).toEqual([1, 2, 3]);
+		stop();
+		expect(clock.active).toBe(0);
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(emitted).toEqual([1, 2, 3]);
+		expect(producer.snapshot()).toEqual([]);
+	});
+
+	it('reports a failed reading and keeps going', async () => {
+		const onError = vi.fn();
+		let fail = true;
+		const sampler: SystemSampler = {
+			latest: null,
+			sample: async () => {
+				if (fail) {
+					fail = false;
+					throw new Error('no /proc');
+				}
+				return { epoch_ms: 1 } as SystemSample;
+			}
+		};
+		const emitted: unknown[] = [];
+		const stop = systemProducer(sampler, 500, createClock(), onError).start((_e, d) =>
+			emitted.push(d)
+		);
+		await vi.advanceTimersByTimeAsync(500);
+		expect(onError).toHaveBeenCalledTimes(1);
+		expect(emitted).toHaveLength(1);
+		stop();
+	});
+});
