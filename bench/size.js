@@ -11,8 +11,8 @@
  *    (target: at most 45 KB).
  *
  * Prints JSON to stdout and writes it to the first non-flag argument when one is given.
- * Needs `dist/` (`npm run package`) and `build/` (`npm run build`); packages first if `dist/`
- * is missing. `--strict` exits with 1 when a target is missed.
+ * Packages and packs the library itself (`npm run package`, `npm pack`); needs `build/` from
+ * `npm run build`. `--strict` exits with 1 when a target is missed.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -96,8 +96,8 @@ function measureOutput(outDir) {
  * @param {string} dir
  */
 function installPacked(dir) {
-	if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) run('npm', ['run', 'package']);
-	// --ignore-scripts: dist/ is already built; prepack would rebuild it.
+	// Packaged afresh so the tarball matches the sources; then packed without `prepack` doing it again.
+	run('npm', ['run', 'package']);
 	const packed = JSON.parse(
 		run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir])
 	);
