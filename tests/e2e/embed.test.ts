@@ -20,9 +20,10 @@ function run(command: string, args: string[], cwd: string): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, args, {
 			cwd,
-			// CI=true keeps npm quiet and non-interactive; the parent `npm test` variables must not
-			// leak into the example's own npm runs.
-			env: { ...withoutNpmVariables(process.env), CI: 'true' },
+			// CI=true keeps npm quiet and non-interactive; the outer `npm test`'s idea of the project
+			// (its prefix, package and script) must not leak into the example's own npm runs, while
+			// the user's npm settings (registry, cache) must.
+			env: { ...withoutNpmProject(process.env), CI: 'true' },
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
 		let output = '';
@@ -37,10 +38,11 @@ function run(command: string, args: string[], cwd: string): Promise<string> {
 	});
 }
 
-function withoutNpmVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+function withoutNpmProject(env: NodeJS.ProcessEnv): Record<string, string> {
 	const kept: Record<string, string> = {};
 	for (const [key, value] of Object.entries(env)) {
-		if (value !== undefined && !/^npm_(config|package|lifecycle)_/i.test(key)) kept[key] = value;
+		const project = /^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|INIT_CWD$)/i.test(key);
+		if (value !== undefined && !project) kept[key] = value;
 	}
 	return kept;
 }
@@ -53,8 +55,8 @@ let appOrigin = '';
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-	// Packing, installing and two builds; on two busy cores this takes a minute or more.
-	test.setTimeout(240_000);
+	// Packing, installing and two builds: about a minute and a half on two cores, more when busy.
+	test.setTimeout(360_000);
 	work = mkdtempSync(path.join(tmpdir(), 'live-feeds-embed-'));
 	const appDir = path.join(work, 'embed');
 
