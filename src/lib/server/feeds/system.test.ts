@@ -101,6 +101,29 @@ describe('systemProducer', () => {
 		expect(producer.snapshot()).toEqual([]);
 	});
 
+	it('emits each reading once when a reading takes longer than the interval', async () => {
+		let calls = 0;
+		let pending: Promise<SystemSample> | null = null;
+		// Like the real sampler, calls made during a reading share it.
+		const sampler: SystemSampler = {
+			latest: null,
+			sample: () =>
+				(pending ??= new Promise<SystemSample>((resolve) => {
+					const n = ++calls;
+					setTimeout(() => resolve({ epoch_ms: n } as SystemSample), 1200);
+				}).finally(() => (pending = null)))
+		};
+		const emitted: number[] = [];
+		const stop = systemProducer(sampler, 500, createClock()).start((_e, d) =>
+			emitted.push(d.epoch_ms)
+		);
+		await vi.advanceTimersByTimeAsync(5000);
+		stop();
+		expect(emitted.length).toBeGreaterThanOrEqual(3);
+		expect(new Set(emitted).size).toBe(emitted.length);
+		expect(calls).toBe(emitted.length + 1);
+	});
+
 	it('reports a failed reading and keeps going', async () => {
 		const onError = vi.fn();
 		let fail = true;

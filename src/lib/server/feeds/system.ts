@@ -109,13 +109,21 @@ export function systemProducer(
 	return {
 		start(emit) {
 			let stopped = false;
+			let reading = false;
 			const tick = () => {
-				sampler.sample().then(
-					(sample) => {
-						if (!stopped) emit('message', sample);
-					},
-					(error) => onError(error)
-				);
+				// A reading slower than the interval (a busy host) must not be emitted twice as two
+				// events: skip the tick instead.
+				if (reading) return;
+				reading = true;
+				sampler
+					.sample()
+					.then(
+						(sample) => {
+							if (!stopped) emit('message', sample);
+						},
+						(error) => onError(error)
+					)
+					.finally(() => (reading = false));
 			};
 			// A fresh reading at once: the cached one may be old if nobody listened for a while.
 			tick();
