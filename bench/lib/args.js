@@ -8,14 +8,14 @@ export const USAGE = `Usage: npm run bench -- [options]
   --window=5           measurement window, seconds
   --warmup=2           seconds between the last connect and the window
   --workers=2          load-generator processes
-  --slow-servers=a,c   servers for the slow-consumer test (--no-slow to skip it)
+  --slow-servers=a     servers for the slow-consumer test (--no-slow to skip it)
   --cpu-prof           profile (a) with node --cpu-prof into bench/results/tmp/
   --client-url=URL     run the client (dashboard) benchmark against this URL; without it the
                        static demo build (build-demo/, npm run build:demo) is served and opened
                        at --client-path
   --client-path=/?scenario=burst   path and query of the demo in the mock burst scenario
   --no-client          skip the client benchmark
-  --budget=8           minutes after which the sweep stops growing past 10k
+  --budget=10          minutes after which the sweep stops growing past 10k
   --wait-quiet=0       wait up to this many minutes for other processes to leave the CPU idle
   --no-write           print only; do not write bench/results/*.json or BENCHMARKS.md
   --help`;
@@ -107,13 +107,13 @@ export function parseArgs(argv) {
 		workers: Math.round(num('workers', 2)),
 		slowServers: given.has('no-slow')
 			? []
-			: list('slow-servers', quick ? 'a' : 'a,c').filter((s) => servers.includes(s)),
+			: list('slow-servers', 'a').filter((s) => servers.includes(s)),
 		cpuProf: given.has('cpu-prof'),
 		clientUrl: given.get('client-url') || null,
 		clientPath: given.get('client-path') || '/?scenario=burst',
 		client: !given.has('no-client'),
 		write: !given.has('no-write'),
-		budgetMinutes: num('budget', 8),
+		budgetMinutes: num('budget', 10),
 		waitQuietMinutes: num('wait-quiet', 0, 0),
 		help: given.has('help')
 	};

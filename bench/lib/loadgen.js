@@ -101,7 +101,7 @@ export class LoadGenerator {
 	async open(o) {
 		const n = this.workers.length;
 		const timeoutMs = o.timeoutMs ?? 10_000;
-		const deadlineMs = o.deadlineMs ?? 30_000;
+		const deadlineMs = o.deadlineMs ?? 20_000;
 		const concurrency = Math.max(1, Math.floor((o.concurrency ?? 400) / n));
 		const parts = await Promise.all(
 			this.workers.map((w, i) => {
