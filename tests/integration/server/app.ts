@@ -3,16 +3,14 @@
  * `build/handler.js`) on an ephemeral port, read its streams with a real EventSource client,
  * and wait for conditions rather than for time.
  */
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventSource, type FetchLike } from 'eventsource';
 
-const BUILD = fileURLToPath(new URL('../../../build/', import.meta.url));
-
-/** The built app's directory, for tests that spawn `node build`. */
-export const BUILD_DIR = BUILD;
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BUILD = `${ROOT}build/`;
 
 /** Throws a clear message when the app has not been built. */
 export function assertBuilt(): void {
@@ -21,6 +19,37 @@ export function assertBuilt(): void {
 			`The server tests run the built app, but ${BUILD}handler.js is missing: run \`npm run build\` first.`
 		);
 	}
+}
+
+function fingerprint(): string {
+	const files = readdirSync(BUILD, { recursive: true, encoding: 'utf8' }).sort();
+	return files.map((f) => `${f}:${statSync(`${BUILD}${f}`).mtimeMs}`).join('\n');
+}
+
+/**
+ * A private copy of `build/` for this test file. The app loads its routes lazily, so a rebuild
+ * running meanwhile (`npm run build` elsewhere in the tree) would swap the chunks under it.
+ * The copy lives inside the project so the app still resolves its dependencies from
+ * `node_modules`. Returns its directory (with a trailing slash) and how to remove it.
+ */
+export async function copyBuild(): Promise<{ dir: string; remove(): void }> {
+	assertBuilt();
+	const dir = `${ROOT}node_modules/.cache/live-feeds-server-tests/${process.pid}-${Date.now()}/`;
+	for (let attempt = 0; attempt < 10; attempt++) {
+		try {
+			const before = fingerprint();
+			mkdirSync(dir, { recursive: true });
+			cpSync(BUILD, dir, { recursive: true });
+			if (fingerprint() === before) {
+				return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+			}
+		} catch {
+			// Files vanished under the copy: a rebuild is under way.
+		}
+		rmSync(dir, { recursive: true, force: true });
+		await new Promise((resolve) => setTimeout(resolve, 2000));
+	}
+	throw new Error('build/ kept changing while it was copied: is a build running in a loop?');
 }
 
 /** A running app. */
@@ -35,10 +64,10 @@ export interface App {
  * else in the test file imports the app), imports the built handler and serves it on port 0.
  */
 export async function startApp(env: Record<string, string> = {}): Promise<App> {
-	assertBuilt();
+	const build = await copyBuild();
 	Object.assign(process.env, env);
 	const { handler } = (await import(
-		/* @vite-ignore */ pathToFileURL(`${BUILD}handler.js`).href
+		/* @vite-ignore */ pathToFileURL(`${build.dir}handler.js`).href
 	)) as {
 		handler: http.RequestListener;
 	};
@@ -57,6 +86,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
 			server.closeAllConnections();
 			for (const socket of sockets) socket.destroy();
 			await closed;
+			build.remove();
 		}
 	};
 }

@@ -68,6 +68,7 @@ describe('load', () => {
 			clients.map((c) => waitFor('3 live samples', () => live(c).length >= 3, 20_000))
 		);
 		const taken = samples - before;
+		const newest = Math.max(...clients.flatMap((c) => c.events.map((e) => Number(e.lastEventId))));
 		const reference = live(clients[0]!).slice(0, 3);
 		for (const client of clients) {
 			expect(live(client).slice(0, 3)).toEqual(reference);
@@ -79,13 +80,14 @@ describe('load', () => {
 		]);
 		const epochs = reference.map((e) => (JSON.parse(e.data) as SystemSample).epoch_ms);
 		expect(new Set(epochs).size).toBe(3);
-		// One reading per event (plus the one in flight), not one per client.
-		expect(taken).toBeGreaterThanOrEqual(2);
-		expect(taken).toBeLessThanOrEqual(5);
+		// One reading per event sent (plus one in flight at each end), not one per client.
+		const sent = newest - firstLive + 1;
+		expect(taken).toBeGreaterThanOrEqual(sent - 1);
+		expect(taken).toBeLessThanOrEqual(sent + 1);
 
 		for (const client of clients) client.close();
 		await expectIdle();
-	});
+	}, 60_000);
 
 	it('leaves no subscriber, producer or timer after 1000 connect/disconnect cycles', async () => {
 		const paths = [
@@ -114,13 +116,11 @@ describe('load', () => {
 		await expectIdle();
 		const metrics = await readMetrics(app.base);
 		expect(sumMetric(metrics, 'live_feeds_streams_closed_total') - before).toBe(1000);
-		expect(
-			metrics.get('live_feeds_streams_closed_total{feed="time",reason="slow"}')
-		).toBeUndefined();
+		expect(sumMetric(metrics, 'live_feeds_slow_clients_dropped_total')).toBe(0);
 		expect(liveFeeds().streams.size).toBe(0);
 		const health = (await (await fetch(`${app.base}/api/health`)).json()) as {
 			connections: number;
 		};
 		expect(health.connections).toBe(0);
-	});
+	}, 120_000);
 });

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { assertBuilt, BUILD_DIR, waitFor } from './app';
+import { copyBuild, waitFor } from './app';
 
 function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -32,11 +32,11 @@ function readAll(body: ReadableStream<Uint8Array>) {
 
 describe('SIGTERM', () => {
 	it('sends every stream a retry, ends it, and exits', async () => {
-		assertBuilt();
+		const build = await copyBuild();
 		const port = await freePort();
 		let child: ChildProcess | null = null;
 		try {
-			child = spawn(process.execPath, [`${BUILD_DIR}index.js`], {
+			child = spawn(process.execPath, [`${build.dir}index.js`], {
 				env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
 				stdio: ['ignore', 'pipe', 'pipe']
 			});
@@ -77,6 +77,7 @@ describe('SIGTERM', () => {
 			).toBe(0);
 		} finally {
 			if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+			build.remove();
 		}
 	});
 });
