@@ -3,14 +3,12 @@
  * runs only while someone listens, events are encoded once, `Last-Event-ID` resumes from the
  * replay buffer) and the process's stream registry (connection caps, heartbeats, shutdown).
  */
-import { apiFailure } from '$lib/shared/errors';
 import { checkQuery, parseEventId } from '$lib/shared/validate';
 import { ConfigError } from './config';
-import type { FeedRequest } from './endpoints';
-import { applyCors, errorResponse, lastEventIdOf } from './http';
+import { endpoint, openStream, type FeedRequest } from './endpoints';
+import { applyCors, errorResponse } from './http';
 import { Hub, type Producer } from './hub';
 import { getLiveFeeds, type LiveFeeds } from './live-feeds';
-import { streamResponse } from './sse/streams';
 import type { Clock } from './timers';
 
 /** A producer, or a function that makes one from the server's clock (so its timers are counted). */
@@ -74,40 +72,22 @@ export function createFeed<T>(options: CustomFeedOptions<T>): CustomFeed<T> {
 			}
 		}));
 
-	const serve = (event: FeedRequest, feeds: LiveFeeds): Response => {
+	const serve = endpoint((event, feeds) => {
 		const query = checkQuery(event.url.searchParams, ['lastEventId']);
 		if (!query.ok) return errorResponse(query);
-		const client = event.getClientAddress();
-		const denied = feeds.streams.admit(client);
-		if (denied) return errorResponse(denied);
 		const target = hubOf(feeds);
-		const connection = feeds.streams.open({
-			feed: name,
-			client,
-			signal: event.request.signal,
-			onClose: () => target.leave(connection)
-		});
-		target.join(connection, {
-			lastEventId: parseEventId(lastEventIdOf(event.request, event.url))
-		});
-		if (connection.closed) target.leave(connection);
-		return streamResponse(connection);
-	};
+		return openStream(event, feeds, name, (connection, id) =>
+			target.join(connection, { lastEventId: parseEventId(id) })
+		);
+	});
 
 	return {
 		name,
 		hub: () => hubOf(resolveFeeds()),
 		async GET(event) {
-			let response: Response;
-			let allowed = options.allowedOrigins ?? [];
-			try {
-				const feeds = resolveFeeds();
-				allowed = options.allowedOrigins ?? feeds.config.allowedOrigins;
-				response = serve(event, feeds);
-			} catch (error) {
-				console.error(`[live-feeds] feed '${name}' failed:`, error);
-				response = errorResponse(apiFailure(500, 'internal', 'internal server error'));
-			}
+			const feeds = resolveFeeds();
+			const response = await serve(event, feeds);
+			const allowed = options.allowedOrigins ?? feeds.config.allowedOrigins;
 			return applyCors(response, event.request.headers.get('origin'), allowed);
 		}
 	};

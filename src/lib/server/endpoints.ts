@@ -29,7 +29,7 @@ export interface FeedRequest {
 export type JobRequest = FeedRequest & { params: { id: string } };
 
 /** Wraps a handler: any unexpected error becomes the contract's JSON `500`, never a stack trace. */
-function endpoint<E extends FeedRequest>(
+export function endpoint<E extends FeedRequest>(
 	handler: (event: E, feeds: LiveFeeds) => Response | Promise<Response>
 ) {
 	return async (event: E, feeds: LiveFeeds = getLiveFeeds()): Promise<Response> => {
@@ -48,7 +48,7 @@ function query(event: FeedRequest, allowed: readonly string[]): ApiFailure | nul
 }
 
 /** Opens a stream for `feed` after the caps allow it; `attach` joins it to its source and returns the leave. */
-function openStream(
+export function openStream(
 	event: FeedRequest,
 	feeds: LiveFeeds,
 	feed: string,

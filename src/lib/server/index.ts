@@ -18,6 +18,7 @@ export {
 	type JobRequest
 } from './endpoints';
 export { LiveFeeds, getLiveFeeds, type LiveFeedsOptions } from './live-feeds';
+export { handleApi, initLiveFeeds, isApiPath } from './handle';
 export {
 	createFeed,
 	intervalProducer,
