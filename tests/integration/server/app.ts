@@ -33,6 +33,10 @@ function fingerprint(): string {
  * `node_modules`. Returns its directory (with a trailing slash) and how to remove it.
  */
 export async function copyBuild(): Promise<{ dir: string; remove(): void }> {
+	// adapter-node rewrites build/ at the end of a build: give one under way a moment.
+	for (let waited = 0; waited < 10_000 && !existsSync(`${BUILD}handler.js`); waited += 500) {
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
 	assertBuilt();
 	const dir = `${ROOT}node_modules/.cache/live-feeds-server-tests/${process.pid}-${Date.now()}/`;
 	for (let attempt = 0; attempt < 10; attempt++) {
