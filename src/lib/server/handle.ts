@@ -9,7 +9,14 @@ import { applyCors, errorResponse, preflight } from './http';
 import { getLiveFeeds } from './live-feeds';
 
 const SHUTDOWN_HOOKED = Symbol.for('live-feeds.shutdown-hooked');
-const TRAINING_ROUTE = /^\/api\/training(\/[^/]+)?\/?$/;
+const TRAINING_ROUTE = /^\/api\/training(\/[^/]+(\/events)?)?\/?$/;
+
+/** The methods a training route allows, for its preflight. */
+function trainingMethods(pathname: string): string[] {
+	if (pathname === '/api/training' || pathname === '/api/training/') return ['GET', 'POST'];
+	// A cross-origin fetch() of a job's events that sends Last-Event-ID is preflighted too.
+	return /\/events\/?$/.test(pathname) ? ['GET'] : ['DELETE'];
+}
 
 /** SvelteKit `init`: takes the first system readings and closes every stream on `SIGTERM`. */
 export const initLiveFeeds: ServerInit = async () => {
@@ -36,8 +43,7 @@ export const handleApi: Handle = async ({ event, resolve }) => {
 	const { allowedOrigins } = getLiveFeeds().config;
 	const origin = event.request.headers.get('origin');
 	if (event.request.method === 'OPTIONS' && TRAINING_ROUTE.test(pathname)) {
-		const collection = pathname === '/api/training' || pathname === '/api/training/';
-		return preflight(origin, allowedOrigins, collection ? ['GET', 'POST'] : ['DELETE']);
+		return preflight(origin, allowedOrigins, trainingMethods(pathname));
 	}
 	let response: Response;
 	if (event.route.id === null) {

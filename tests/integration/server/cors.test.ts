@@ -83,21 +83,22 @@ describe.concurrent('CORS', () => {
 
 	it.each([
 		['/api/training', 'POST'],
-		['/api/training/abcdefgh12', 'DELETE']
+		['/api/training/abcdefgh12', 'DELETE'],
+		['/api/training/abcdefgh12/events', 'GET']
 	])('answers a preflight on %s for an allowed origin', async (path, method) => {
 		const response = await request(path, ALLOWED, {
 			method: 'OPTIONS',
 			headers: {
 				'access-control-request-method': method,
-				'access-control-request-headers': 'content-type'
+				'access-control-request-headers': 'content-type, last-event-id'
 			}
 		});
 		expect(response.status).toBe(204);
 		expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
 		expect(response.headers.get('access-control-allow-methods')).toContain(method);
-		expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
-			'content-type'
-		);
+		const headers = response.headers.get('access-control-allow-headers')?.toLowerCase();
+		expect(headers).toContain('content-type');
+		expect(headers).toContain('last-event-id');
 		expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
 	});
 
