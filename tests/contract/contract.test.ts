@@ -133,7 +133,8 @@ for (const backend of backends) {
 
 		test('resumes with Last-Event-ID (header or lastEventId query) from the replay buffer', async () => {
 			const first = await stream('/api/feeds/time');
-			await first.until((x) => withIds(x.events).length >= 2);
+			// Three snapshot events, then at least two moves.
+			await first.until((x) => withIds(x.events.slice(3)).length >= 2);
 			await first.close();
 			const [a, b] = withIds(first.events);
 			for (const how of ['header', 'query'] as const) {
@@ -199,6 +200,30 @@ for (const backend of backends) {
 			expect(await bad.json()).toEqual(
 				failureBody(parseSymbols('AAPL,XYZ', ['AAPL', 'GOOGL', 'MSFT']))
 			);
+		});
+
+		test('a snapshot is the events already sent, each with its own id, in increasing order', async () => {
+			const first = await stream('/api/feeds/stocks');
+			// Three snapshot events, then at least two moves.
+			await first.until((x) => withIds(x.events.slice(3)).length >= 2);
+			const second = await stream('/api/feeds/stocks');
+			await second.until((x) => x.events.length >= 3);
+			const snapshot = second.events.slice(0, 3);
+			expect(snapshot.map((e) => e.event).sort()).toEqual(['AAPL', 'GOOGL', 'MSFT']);
+			const ids = withIds(snapshot).map((e) => Number(e.id));
+			expect(ids.length).toBeGreaterThanOrEqual(1);
+			expect(snapshot.at(-1)!.id).toMatch(INT_ID);
+			expect(ids).toEqual([...ids].sort((a, b) => a - b));
+			expect(new Set(ids).size).toBe(ids.length);
+			// Every symbol that had moved is sent as its newest move: the same id, the same bytes.
+			const moved = new Set(withIds(first.events.slice(3)).map((e) => e.event));
+			for (const e of snapshot.filter((e) => moved.has(e.event))) {
+				expect(e.id).toMatch(INT_ID);
+				await first.until((x) => x.events.some((seen) => seen.id === e.id));
+				expect(first.events.find((seen) => seen.id === e.id)!.data).toBe(e.data);
+			}
+			await first.close();
+			await second.close();
 		});
 
 		test('multiplexed stream: feed-named events and composite ids that resume each feed', async () => {

@@ -26,6 +26,8 @@ export class ReplayFeed<T> {
 	#listeners = new Set<(event: FeedEvent<T>) => void>();
 	#producer: Producer | null = null;
 	#running = false;
+	/** The newest event of each name in the producer's current run (the live part of a snapshot). */
+	#latest = new Map<string | undefined, FeedEvent<T>>();
 
 	/**
 	 * @param capacity how many events the replay buffer keeps
@@ -54,10 +56,16 @@ export class ReplayFeed<T> {
 	/** Numbers, buffers and delivers one event. */
 	publish(event: string | undefined, data: T): FeedEvent<T> {
 		const entry: FeedEvent<T> = { id: ++this.#seq, event, data, order: this.nextOrder() };
+		this.#latest.set(event, entry);
 		this.#buffer.push(entry);
 		if (this.#buffer.length > this.capacity) this.#buffer.shift();
 		for (const listener of [...this.#listeners]) listener(entry);
 		return entry;
+	}
+
+	/** The newest event named `event` sent since the producer last started, if any. */
+	latestOf(event: string | undefined): FeedEvent<T> | undefined {
+		return this.#running ? this.#latest.get(event) : undefined;
 	}
 
 	/** The newest event, if any is buffered. */
@@ -83,6 +91,7 @@ export class ReplayFeed<T> {
 		this.#listeners.add(entry);
 		if (!this.#running && this.#producer) {
 			this.#running = true;
+			this.#latest.clear();
 			this.#producer.start();
 		}
 		return () => {

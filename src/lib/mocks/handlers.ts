@@ -32,7 +32,13 @@ import {
 	type Topic
 } from '$lib/shared';
 import type { MockBackend } from './backend';
-import { serveFeed, serveMultiplex, type FeedSource, type TopicSource } from './feed-streams';
+import {
+	feedSnapshot,
+	serveFeed,
+	serveMultiplex,
+	type FeedSource,
+	type TopicSource
+} from './feed-streams';
 import {
 	corsHeaders,
 	failureResponse,
@@ -114,8 +120,8 @@ export function createHandlers(backend: MockBackend, options: HandlerOptions = {
 	const timeSource: FeedSource<unknown> = {
 		feed: backend.time,
 		snapshot: () => {
-			const last = backend.time.running ? backend.time.last() : undefined;
-			return last ? [{ event: undefined, data: last.data }] : [];
+			const last = backend.time.latestOf(undefined);
+			return last ? [{ event: undefined, data: last.data, id: last.id }] : [];
 		}
 	};
 	const systemSource = (intervalMs: number): FeedSource<unknown> => {
@@ -123,18 +129,21 @@ export function createHandlers(backend: MockBackend, options: HandlerOptions = {
 		return {
 			feed,
 			snapshot: () => {
-				const last = feed.running ? feed.last() : undefined;
-				return last ? [{ event: undefined, data: last.data }] : [];
+				const last = feed.latestOf(undefined);
+				return last ? [{ event: undefined, data: last.data, id: last.id }] : [];
 			}
 		};
 	};
 	const stocksSource = (symbols: readonly string[]): FeedSource<unknown> => ({
 		feed: backend.stocks,
 		snapshot: () =>
-			backend.walk
-				.snapshot(Date.now())
-				.filter((q) => symbols.includes(q.symbol))
-				.map((q) => ({ event: q.symbol, data: q })),
+			feedSnapshot<unknown>(
+				backend.stocks,
+				backend.walk
+					.snapshot(Date.now())
+					.filter((q) => symbols.includes(q.symbol))
+					.map((q) => ({ event: q.symbol, data: q }))
+			),
 		filter: (e) => e.event !== undefined && symbols.includes(e.event)
 	});
 

@@ -79,7 +79,7 @@ describe('Hub replay buffer', () => {
 		expect(hub.entryAfter(105)).toBeUndefined();
 	});
 
-	it('sends the snapshot to a client without an id, the last event carrying the position', async () => {
+	it("sends a snapshot: state with no event yet first, then this run's newest events with their ids", async () => {
 		const { hub, manual } = setup();
 		manual.producer.snapshot = () => [
 			{ event: 'A', data: 1 },
@@ -97,9 +97,10 @@ describe('Hub replay buffer', () => {
 		const second = connection();
 		const secondReader = collect(second.stream);
 		hub.join(second, { lastEventId: null });
+		// A has been sent in this run: its snapshot is that event itself, id and all.
 		expect(await secondReader.events()).toEqual([
-			{ event: 'A', data: '1' },
-			{ event: 'B', data: '2', id: '101' }
+			{ event: 'B', data: '2' },
+			{ event: 'A', data: '5', id: '101' }
 		]);
 		expect(await reader.events()).toEqual([{ event: 'A', data: '5', id: '101' }]);
 	});
@@ -150,7 +151,7 @@ describe('Hub replay buffer', () => {
 			const client = connection();
 			const reader = collect(client.stream);
 			hub.join(client, { lastEventId });
-			expect(await reader.events()).toEqual([{ event: 'message', data: '0', id: '105' }]);
+			expect(await reader.events()).toEqual([{ event: 'message', data: '5', id: '105' }]);
 		}
 	});
 

@@ -19,6 +19,14 @@ export interface HubEntry<T> extends FeedMessage<T> {
 
 let arrivals = 0;
 
+/** One event of a snapshot: a real event of the producer's current run, or state with no event yet. */
+export interface SnapshotEvent<T> extends FeedMessage<T> {
+	/** True when this is the newest event of its name sent in the producer's current run. */
+	current: boolean;
+	/** The event's bytes, when `current`. */
+	bytes?: Uint8Array;
+}
+
 /** Options of one hub. */
 export interface HubOptions {
 	/** Events kept for `Last-Event-ID` resume. */
@@ -57,6 +65,8 @@ export class Hub<T> {
 	readonly #buffer: HubEntry<T>[] = [];
 	readonly #clients = new Map<SseConnection, Client<T>>();
 	readonly #listeners = new Set<HubListener<T>>();
+	/** The newest event of each name in the producer's current run: the live part of a snapshot. */
+	readonly #latest = new Map<string, HubEntry<T>>();
 	#lastId: number;
 	#stopProducer: (() => void) | null = null;
 	#unsubscribeBus: (() => void) | null = null;
@@ -162,29 +172,43 @@ export class Hub<T> {
 		return this.#buffer[id + 1 - oldest.id];
 	}
 
-	/** The producer's current state; the last event carries the feed's position as its id. */
-	snapshot(filter: (message: FeedMessage<T>) => boolean = () => true): FeedMessage<T>[] {
-		const events = this.producer
-			.snapshot()
-			.map(({ event, data }) => ({ id: this.#lastId, event, data }))
-			.filter(filter);
-		return events;
+	/**
+	 * The feed's current state, one event per name the producer lists. Where this run of the
+	 * producer has already sent an event of that name, the snapshot is that very event, with its
+	 * own id and bytes, and those come last in id order, so ids stay strictly increasing. A name
+	 * with no event yet in this run (a symbol that has not moved, the first reading still being
+	 * taken) is sent from the producer's state first; `current` is false for those.
+	 */
+	snapshot(filter: (message: FeedMessage<T>) => boolean = () => true): SnapshotEvent<T>[] {
+		const fresh: SnapshotEvent<T>[] = [];
+		const current: SnapshotEvent<T>[] = [];
+		for (const { event, data } of this.producer.snapshot()) {
+			const entry = this.#latest.get(event);
+			if (entry) current.push({ ...entry, current: true });
+			else fresh.push({ id: this.#lastId, event, data, current: false });
+		}
+		current.sort((a, b) => a.id - b.id);
+		return [...fresh, ...current].filter(filter);
 	}
 
 	/**
-	 * The snapshot encoded: only the last event has an `id:` line, so ids stay strictly increasing.
-	 * It has one even before the first event: the client then resumes from the feed's start
-	 * instead of missing the first moves.
+	 * The snapshot encoded. Events of this run keep their own id line; state with no event yet
+	 * has none, except when it ends the snapshot: then it carries the feed's position, so a
+	 * client that saw only that resumes from the feed's start instead of missing its first moves.
 	 */
 	snapshotBytes(filter?: (message: FeedMessage<T>) => boolean): Uint8Array[] {
 		const events = this.snapshot(filter);
-		return events.map(({ event, id, data }, i) =>
-			toBytes(encodeEvent({ event, data, id: i === events.length - 1 ? id : undefined }))
-		);
+		return events.map((message, i) => {
+			if (message.current && message.bytes) return message.bytes;
+			const { event, id, data } = message;
+			return toBytes(encodeEvent({ event, data, id: i === events.length - 1 ? id : undefined }));
+		});
 	}
 
 	#start(): void {
 		if (this.#stopProducer) return;
+		// What a stopped producer last sent may be stale now (a price moved on, an old reading).
+		this.#latest.clear();
 		this.#unsubscribeBus = this.bus.subscribe<T>(this.topic, (message) => this.#deliver(message));
 		this.#stopProducer = this.producer.start((event, data) => {
 			this.bus.publish<T>(this.topic, { id: this.#lastId + 1, event, data });
@@ -206,6 +230,7 @@ export class Hub<T> {
 			order: ++arrivals,
 			bytes: toBytes(encodeEvent({ event: message.event, id: message.id, data: message.data }))
 		};
+		this.#latest.set(entry.event, entry);
 		this.#lastId = message.id;
 		this.#buffer.push(entry);
 		if (this.#buffer.length > this.options.replayCapacity) this.#buffer.shift();

@@ -90,6 +90,18 @@ describe('createStockWalk', () => {
 		]);
 	});
 
+	it("keeps a quote as it was until it moves: the move's time, or the first snapshot's", () => {
+		const walk = createStockWalk(START, seededRandom(3));
+		const first = walk.snapshot(10);
+		const moved = walk.step(20);
+		const later = walk.snapshot(30);
+		for (const quote of later) {
+			const expected =
+				quote.symbol === moved.symbol ? moved : first.find((q) => q.symbol === quote.symbol);
+			expect(quote).toEqual(expected);
+		}
+	});
+
 	it('refuses an empty symbol list', () => {
 		expect(() => createStockWalk([])).toThrow();
 	});

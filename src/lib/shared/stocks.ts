@@ -39,7 +39,10 @@ export interface StockWalk {
 	step(epochMs: number): StockQuote;
 	/** The delay before the next move: uniform 500–1500 ms. */
 	nextDelayMs(): number;
-	/** The current quote of every symbol, with `change` its last move (0 before the first). */
+	/**
+	 * The current quote of every symbol: `change` and `epoch_ms` are those of its last move; before
+	 * its first, `change` is 0 and `epoch_ms` the first snapshot's, so an unchanged quote reads the same.
+	 */
 	snapshot(epochMs: number): StockQuote[];
 	/** The configured symbols, in order. */
 	readonly symbols: readonly string[];
@@ -51,12 +54,17 @@ export function createStockWalk(
 	random: RandomSource = Math.random
 ): StockWalk {
 	if (start.length === 0) throw new Error('a stock walk needs at least one symbol');
-	const state = start.map((s) => ({ symbol: s.symbol, price: s.price, change: 0 }));
+	const state = start.map((s) => ({
+		symbol: s.symbol,
+		price: s.price,
+		change: 0,
+		epoch_ms: null as number | null
+	}));
 	const quote = (s: (typeof state)[number], epochMs: number): StockQuote => ({
 		symbol: s.symbol,
 		price: s.price,
 		change: s.change,
-		epoch_ms: epochMs
+		epoch_ms: (s.epoch_ms ??= epochMs)
 	});
 	return {
 		symbols: state.map((s) => s.symbol),
@@ -65,6 +73,7 @@ export function createStockWalk(
 			const next = Math.max(0, round(s.price + (random() - 0.5), 2));
 			s.change = round(next - s.price, 2);
 			s.price = next;
+			s.epoch_ms = epochMs;
 			return quote(s, epochMs);
 		},
 		nextDelayMs: () => 500 + Math.floor(random() * 1000),

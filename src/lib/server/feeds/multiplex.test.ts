@@ -105,8 +105,9 @@ describe('MuxChannel', () => {
 		const client = connection();
 		const reader = collect(client.stream);
 		channel.join(client, 'time=10;stocks=41');
+		// AAPL's snapshot is its newest event itself, with its own id.
 		expect(await reader.events()).toEqual([
-			{ event: 'stocks:AAPL', data: 'a0' },
+			{ event: 'stocks:AAPL', data: 'a6', id: 'time=10;stocks=46' },
 			{ event: 'time', data: 't1', id: 'time=11;stocks=46' }
 		]);
 	});

@@ -59,7 +59,9 @@ export class MuxChannel {
 			);
 		});
 		if (resumable.length === 0) {
-			for (const bytes of this.#snapshot(this.sources, true)) connection.write(bytes);
+			for (const bytes of this.#snapshot(this.sources, {}, this.#positions)) {
+				connection.write(bytes);
+			}
 		} else {
 			const stale = this.sources.filter((s) => !resumable.includes(s));
 			this.onReplay();
@@ -77,10 +79,11 @@ export class MuxChannel {
 	}
 
 	#listen(): void {
-		for (const source of this.sources) this.#positions[source.topic] = source.hub.lastId;
 		this.#unlisten = this.sources.map((source) =>
 			source.hub.listen((entry) => this.#deliver(source, entry))
 		);
+		// Read after listening: starting a producer may have sent its first event already.
+		for (const source of this.sources) this.#positions[source.topic] ??= source.hub.lastId;
 	}
 
 	#deliver(source: MuxSource, entry: HubEntry<unknown>): void {
@@ -101,16 +104,27 @@ export class MuxChannel {
 		);
 	}
 
-	/** Current state of `sources`; with `withId`, the last event carries every feed's position. */
-	#snapshot(sources: MuxSource[], withId: boolean): Uint8Array[] {
+	/**
+	 * Current state of `sources`, advancing `positions` as it goes: an event of a producer's current
+	 * run carries the id of every position so far; state with no event yet carries none, except at
+	 * the very end, where the id holds every position `final` (default: what was advanced).
+	 */
+	#snapshot(
+		sources: MuxSource[],
+		positions: Partial<Record<Topic, number>>,
+		final: Partial<Record<Topic, number>> = positions
+	): Uint8Array[] {
 		const events = sources.flatMap((source) =>
-			source.hub.snapshot(source.filter).map((m) => ({ topic: source.topic, message: m }))
+			source.hub.snapshot(source.filter).map((message) => ({ topic: source.topic, message }))
 		);
-		return events.map(({ topic, message }, i) =>
-			withId && i === events.length - 1
-				? this.#encode(topic, message, this.#positions)
-				: toBytes(encodeEvent({ event: muxEventName(topic, message.event), data: message.data }))
-		);
+		return events.map(({ topic, message }, i) => {
+			positions[topic] = message.id;
+			if (i === events.length - 1) return this.#encode(topic, message, { ...final, ...positions });
+			if (message.current) return this.#encode(topic, message, positions);
+			return toBytes(
+				encodeEvent({ event: muxEventName(topic, message.event), data: message.data })
+			);
+		});
 	}
 
 	/**
@@ -119,8 +133,10 @@ export class MuxChannel {
 	 */
 	#catchUp(resume: Partial<Record<Topic, number>>, stale: MuxSource[]) {
 		const positions: Partial<Record<Topic, number>> = { ...resume };
-		for (const source of stale) positions[source.topic] = source.hub.lastId;
-		let head: Uint8Array | null = stale.length > 0 ? concat(this.#snapshot(stale, false)) : null;
+		for (const source of stale) delete positions[source.topic];
+		let head: Uint8Array | null =
+			stale.length > 0 ? concat(this.#snapshot(stale, positions)) : null;
+		for (const source of stale) positions[source.topic] ??= source.hub.lastId;
 		return {
 			next: (): Uint8Array | null => {
 				if (head) {
@@ -134,8 +150,10 @@ export class MuxChannel {
 						const entry = source.hub.entryAfter(positions[source.topic] ?? source.hub.lastId);
 						if (entry === null) {
 							// Evicted while this client read slowly: jump that feed to its snapshot.
-							positions[source.topic] = source.hub.lastId;
-							return concat(this.#snapshot([source], false));
+							delete positions[source.topic];
+							const bytes = concat(this.#snapshot([source], positions));
+							positions[source.topic] ??= source.hub.lastId;
+							return bytes;
 						}
 						if (entry && (!best || entry.order < best.entry.order)) best = { source, entry };
 					}
