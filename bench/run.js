@@ -125,6 +125,17 @@ async function main() {
 
 	mkdirSync(TMP, { recursive: true });
 	const build = opts.servers.includes('a') ? await snapshotBuild() : null;
+	if (build)
+		console.log(
+			`(a) runs from a copy of build/ (built ${build.builtAt}, HEAD ${build.headCommit})`
+		);
+	// Never fall back to the live build/ directory: a rebuild mid-run would change (a) under us.
+	else
+		/** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS.a).entry = path.join(
+			ROOT,
+			'build',
+			'index.js.missing'
+		);
 	/** @type {Record<string, {name: string, skipped?: string}>} */
 	const serverInfo = {};
 	const servers = opts.servers.filter((key) => {
@@ -179,8 +190,9 @@ async function main() {
 					);
 					if (n > 10_000 && g.firstFailedAt !== null) continue;
 					const spec = /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS[key]);
-					const run = await measure({ ...common, spec, normal: n });
+					const run = await measureSafely({ ...common, spec, normal: n });
 					runs.push({ kind: 'sweep', rep, ...run });
+					savePartial(runs);
 					console.log(line(`(${key}) n=${n} rep ${rep}`, run));
 					if (run.failures > 0 && g.firstFailedAt === null) {
 						g.firstFailedAt = n;
@@ -201,7 +213,7 @@ async function main() {
 				const spec = /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS[key]);
 				const slowWindow = Math.max(opts.windowMs, opts.quick ? 5000 : 10_000);
 				for (const slow of rep % 2 ? [0, 100] : [100, 0]) {
-					const run = await measure({
+					const run = await measureSafely({
 						...common,
 						windowMs: slowWindow,
 						spec,
@@ -209,6 +221,7 @@ async function main() {
 						slow
 					});
 					runs.push({ kind: slow ? 'slow' : 'slow-baseline', rep, ...run });
+					savePartial(runs);
 					console.log(line(`(${key}) slow=${slow} rep ${rep}`, run));
 				}
 			}
@@ -219,7 +232,7 @@ async function main() {
 		if (opts.cpuProf && servers.includes('a')) {
 			const n = sizes.includes(10_000) ? 10_000 : Math.max(...sizes.filter((x) => x <= 10_000));
 			const label = `profile-${Number.isFinite(n) ? n : sizes[0]}`;
-			const run = await measure({
+			const run = await measureSafely({
 				...common,
 				spec: /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS.a),
 				normal: Number.isFinite(n) ? n : (sizes[0] ?? 1000),
@@ -277,13 +290,17 @@ async function snapshotBuild() {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'live-feeds-bench-'));
 	process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 	const copy = path.join(dir, 'build');
+	// Complete when the entry files and every file they import relatively are there.
 	const complete = () =>
-		['index.js', 'handler.js', path.join('server', 'index.js')].every((f) =>
-			existsSync(path.join(copy, f))
-		);
+		['index.js', 'handler.js'].every((entry) => {
+			const file = path.join(copy, entry);
+			if (!existsSync(file)) return false;
+			const imports = [...readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*'(\.\/[^']+)'/g)];
+			return imports.every((m) => existsSync(path.join(copy, m[1] ?? '')));
+		});
 	// Someone may be rebuilding right now: retry a few times until a complete copy is taken.
 	let builtAt = '';
-	for (let attempt = 0; attempt < 6; attempt++) {
+	for (let attempt = 0; attempt < 12; attempt++) {
 		rmSync(copy, { recursive: true, force: true });
 		try {
 			builtAt = statTime(path.join(source, 'index.js'));
@@ -294,7 +311,10 @@ async function snapshotBuild() {
 		if (complete()) break;
 		await sleep(5000);
 	}
-	if (!complete()) return null;
+	if (!complete()) {
+		console.log('build/ stayed incomplete for a minute (someone is rebuilding?): (a) is skipped');
+		return null;
+	}
 	symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 	a.entry = path.join(dir, 'build', 'index.js');
 	let commit = null;
@@ -353,6 +373,57 @@ function summarizeProfileDirs(/** @type {string} */ root) {
 		if (files.length) out.runs[label] = { files: files.length, ...summarizeProfiles(files) };
 	}
 	return out;
+}
+
+/** Keeps the measurements so far in bench/results/tmp/partial.json, in case the run dies. */
+function savePartial(/** @type {any[]} */ runs) {
+	writeFileSync(path.join(TMP, 'partial.json'), JSON.stringify(runs) + '\n');
+}
+
+/**
+ * Runs one measurement; an error (a server that would not start, a probe that hung) becomes a
+ * run where every client failed, with the error kept, so one bad run cannot lose the others.
+ * @param {import('./lib/scenario.js').MeasureOptions} o
+ */
+async function measureSafely(o) {
+	try {
+		const run = await measure(o);
+		return { ...run, error: null };
+	} catch (error) {
+		const message = error instanceof Error ? error.message : String(error);
+		console.log(`measurement failed: ${message.slice(0, 2000)}`);
+		return errorRun(o, message);
+	}
+}
+
+/** The record of a measurement that could not be taken. */
+function errorRun(
+	/** @type {import('./lib/scenario.js').MeasureOptions} */ o,
+	/** @type {string} */ error
+) {
+	return {
+		server: o.spec.key,
+		clients: o.normal,
+		slowClients: o.slow ?? 0,
+		held: 0,
+		failures: o.normal,
+		connectErrors: { measurement_error: o.normal },
+		rampMs: null,
+		slowOpened: 0,
+		slowHeldAtEnd: 0,
+		slowDropped: 0,
+		events: 0,
+		eventsPerSecond: 0,
+		eventsPerClientPerSecond: null,
+		latencyMs: { p50: null, p99: null, max: null, samples: 0, stocksP99: null, systemP99: null },
+		serverCpuPercent: 0,
+		cpuSecondsPer1000Events: null,
+		rssPerConnectionBytes: null,
+		rssSeriesMb: [0],
+		eventLoopLagMs: null,
+		machine: { otherCores: 0 },
+		error: error.slice(0, 4000)
+	};
 }
 
 /** One progress line per measurement. */

@@ -7,10 +7,10 @@ import { createChannel, createSession } from 'better-sse';
 import {
 	handleCommonRoutes,
 	listen,
-	parseTopics,
 	stockWalk,
 	systemSample,
-	timePayload
+	timePayload,
+	topicsOf
 } from './feeds.js';
 
 /** One channel per topic, so a client gets only the topics it asked for. */
@@ -53,12 +53,8 @@ let open = 0;
 
 const server = http.createServer(async (req, res) => {
 	if (handleCommonRoutes(req, res, () => open)) return;
-	const topics = parseTopics(new URL(req.url ?? '/', 'http://localhost'));
-	if (!topics) {
-		res.writeHead(400, { 'Content-Type': 'application/json' });
-		res.end('{"error":{"code":"bad_topic","message":"unknown topic"}}');
-		return;
-	}
+	const topics = topicsOf(req, res);
+	if (!topics) return;
 	const session = await createSession(req, res, {
 		keepAlive: 15_000,
 		headers: { 'X-Accel-Buffering': 'no', 'Cache-Control': 'no-cache, no-transform' }

@@ -89,13 +89,23 @@ export async function systemSample() {
 }
 
 /**
- * Parses `?topics=` of the multiplexed stream; null when a topic is unknown.
+ * The topics of `?topics=` on the multiplexed stream; answers 400 and returns null when one is
+ * unknown.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
  * @returns {Set<string> | null}
  */
-export function parseTopics(/** @type {URL} */ url) {
+export function topicsOf(req, res) {
+	const url = new URL(req.url ?? '/', 'http://localhost');
 	const raw = url.searchParams.get('topics') ?? 'time,system,stocks';
 	const topics = new Set(raw.split(',').filter(Boolean));
-	for (const t of topics) if (!TOPICS.has(t)) return null;
+	for (const t of topics) {
+		if (!TOPICS.has(t)) {
+			res.writeHead(400, { 'Content-Type': 'application/json' });
+			res.end('{"error":{"code":"bad_topic","message":"unknown topic"}}');
+			return null;
+		}
+	}
 	return topics;
 }
 

@@ -7,22 +7,18 @@ import {
 	SSE_HEADERS,
 	handleCommonRoutes,
 	listen,
-	parseTopics,
 	stockWalk,
 	systemSample,
-	timePayload
+	timePayload,
+	topicsOf
 } from './feeds.js';
 
 let open = 0;
 
 const server = http.createServer((req, res) => {
 	if (handleCommonRoutes(req, res, () => open)) return;
-	const topics = parseTopics(new URL(req.url ?? '/', 'http://localhost'));
-	if (!topics) {
-		res.writeHead(400, { 'Content-Type': 'application/json' });
-		res.end('{"error":{"code":"bad_topic","message":"unknown topic"}}');
-		return;
-	}
+	const topics = topicsOf(req, res);
+	if (!topics) return;
 	res.writeHead(200, SSE_HEADERS);
 	res.write('retry: 2000\n: naive\n\n');
 	open++;
