@@ -27,10 +27,10 @@ export {
 	type IntervalProducerOptions,
 	type ProducerSource
 } from './custom-feed';
-export { Hub, type Producer, type HubOptions, type JoinOptions } from './hub';
-export { createMemoryBus, type FeedBus, type FeedMessage } from './bus';
+export { Hub, type Producer, type HubOptions, type JoinOptions } from '$lib/streaming/hub';
+export { createMemoryBus, type FeedBus, type FeedMessage } from '$lib/streaming/bus';
 export { readConfig, ConfigError, type ServerConfig } from './config';
-export { createClock, type Clock, type TimerHandle } from './timers';
+export { createClock, type Clock, type TimerHandle } from '$lib/streaming/timers';
 export { createSystemSampler, type SystemSampler } from './feeds/system';
 export {
 	applyCors,
@@ -39,7 +39,12 @@ export {
 	jsonResponse,
 	methodNotAllowed,
 	lastEventIdOf
-} from './http';
-export { StreamRegistry, streamResponse, SSE_HEADERS, type StreamLimits } from './sse/streams';
-export type { SseConnection, CloseReason } from './sse/connection';
+} from '$lib/streaming/http';
+export {
+	StreamRegistry,
+	streamResponse,
+	SSE_HEADERS,
+	type StreamLimits
+} from '$lib/streaming/sse/streams';
+export type { SseConnection, CloseReason } from '$lib/streaming/sse/connection';
 export type { LiveFeedsMetrics } from './metrics';
