@@ -3,20 +3,7 @@
  * handler takes a request event and returns a `Response`, so a `+server.ts` stays one line:
  * `export const GET = (event) => stocksStream(event);`. Server-only: never import it in a browser.
  */
-export {
-	timeStream,
-	systemStream,
-	stocksStream,
-	multiplexStream,
-	createTraining,
-	listTraining,
-	trainingEvents,
-	cancelTraining,
-	health,
-	metrics,
-	type FeedRequest,
-	type JobRequest
-} from './endpoints';
+export * from './endpoints';
 export { LiveFeeds, getLiveFeeds, type LiveFeedsOptions } from './live-feeds';
 export { handleApi, initLiveFeeds, isApiPath } from './handle';
 export {
