@@ -1,20 +1,15 @@
 import {
 	DEFAULTS,
-	createStockWalk,
-	msUntilNextSecond,
+	apiFailure,
 	parseStockSymbols,
 	seededRandom,
-	timeTick,
-	type StockQuote,
-	type StockWalk,
-	type SystemSample,
-	type TimeTick
+	type ApiFailure
 } from '$lib/shared';
-import { ReplayFeed } from './feed';
+import { defaultConfig } from '$lib/streaming/config';
+import { LiveFeeds } from '$lib/streaming/live-feeds';
+import type { SseConnection } from '$lib/streaming/sse/connection';
 import { scenarioTiming, type ScenarioName, type ScenarioTiming } from './scenarios';
-import { createSystemSim } from './system-sim';
-import { TrainingJobs } from './training-jobs';
-import type { StreamSink } from './respond';
+import { createSystemSim, simulatedSampler } from './system-sim';
 
 /** Options of the mock backend; each default is the contract's. */
 export interface MockBackendOptions {
@@ -45,54 +40,50 @@ export interface MockBackendOptions {
 }
 
 /**
- * The mock server's state: one producer per feed (driven by the shared simulations), the
- * training jobs, the open streams and the scenario. Handlers (handlers.ts) are a thin layer on it.
+ * The mock server: the server's own `LiveFeeds` (hubs, replay, multiplexing, jobs, caps) on a
+ * synthetic host, with no metrics, plus the scenario. Handlers (handlers.ts) are a thin layer on it.
  */
 export class MockBackend {
 	readonly seed: number;
-	readonly retryMs: number;
-	readonly heartbeatMs: number;
-	readonly allowedOrigins: readonly string[];
 	readonly inferReconnects: boolean;
-	readonly symbols: readonly string[];
-	readonly time: ReplayFeed<TimeTick>;
-	readonly stocks: ReplayFeed<StockQuote>;
-	readonly walk: StockWalk;
-	readonly training: TrainingJobs;
-	readonly #capacity: number;
-	readonly #systems = new Map<number, ReplayFeed<SystemSample>>();
-	readonly #streams = new Set<StreamSink>();
+	/** The feeds every handler serves. */
+	readonly feeds: LiveFeeds;
 	readonly #dropRandom: () => number;
-	readonly #startedMs = Date.now();
 	readonly #scenarioListeners = new Set<(name: ScenarioName) => void>();
+	readonly #resumes = new Map<string, { id: string; at: number }>();
 	#scenario: ScenarioName = 'normal';
 	#timing: ScenarioTiming = scenarioTiming('normal');
 	#downUntil = 0;
-	#arrivals = 0;
-	readonly #resumes = new Map<string, { id: string; at: number }>();
-	readonly #order = () => ++this.#arrivals;
 
 	constructor(options: MockBackendOptions = {}) {
 		this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-		this.retryMs = options.retryMs ?? DEFAULTS.retryMs;
-		this.heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
-		this.allowedOrigins = options.allowedOrigins ?? [];
 		this.inferReconnects = options.inferReconnects ?? false;
-		this.#capacity = options.replayCapacity ?? 512;
 		this.#dropRandom = seededRandom(this.seed + 2);
-		this.walk = createStockWalk(
-			parseStockSymbols(options.stockSymbols ?? DEFAULTS.stockSymbols),
-			seededRandom(this.seed)
-		);
-		this.symbols = this.walk.symbols;
-		this.time = this.#timeFeed();
-		this.stocks = this.#stocksFeed();
-		this.training = new TrainingJobs({
-			now: () => Date.now(),
-			random: seededRandom(this.seed + 3),
-			maxRunning: options.maxTrainingJobs ?? DEFAULTS.maxTrainingJobs,
-			ttlMs: options.trainingTtlMs ?? DEFAULTS.trainingTtlMs,
-			slowFactor: () => this.#timing.slowFactor
+		const idRandom = seededRandom(this.seed + 3);
+		const base = defaultConfig();
+		this.feeds = new LiveFeeds({
+			config: {
+				...base,
+				retryMs: options.retryMs ?? base.retryMs,
+				heartbeatMs: options.heartbeatMs ?? base.heartbeatMs,
+				maxTrainingJobs: options.maxTrainingJobs ?? base.maxTrainingJobs,
+				trainingTtlMs: options.trainingTtlMs ?? base.trainingTtlMs,
+				stockSymbols: parseStockSymbols(options.stockSymbols ?? DEFAULTS.stockSymbols),
+				allowedOrigins: options.allowedOrigins ?? [],
+				replayEvents: options.replayCapacity ?? base.replayEvents
+			},
+			sampler: simulatedSampler(createSystemSim(seededRandom(this.seed + 1)), () => Date.now()),
+			random: seededRandom(this.seed),
+			newJobId: () =>
+				Array.from({ length: 32 }, () => Math.floor(idRandom() * 36).toString(36)).join(''),
+			pace: {
+				slowFactor: () => this.#timing.slowFactor,
+				stockBurst: () => {
+					const steps = this.#timing.burstStepsPerTick;
+					return steps ? { steps, everyMs: this.#timing.burstEveryMs } : null;
+				}
+			},
+			onStreamOpen: (connection) => this.#dropLater(connection)
 		});
 		this.setScenario(options.scenario ?? 'normal');
 	}
@@ -102,14 +93,9 @@ export class MockBackend {
 		return this.#scenario;
 	}
 
-	/** Seconds since the backend started, for `/api/health`. */
-	get uptimeS(): number {
-		return Math.floor((Date.now() - this.#startedMs) / 1000);
-	}
-
-	/** Open streams, for `/api/health`. */
+	/** Open streams. */
 	get connections(): number {
-		return this.#streams.size;
+		return this.feeds.streams.size;
 	}
 
 	/**
@@ -120,7 +106,7 @@ export class MockBackend {
 		this.#scenario = name;
 		this.#timing = scenarioTiming(name);
 		this.#downUntil = this.#timing.downForMs > 0 ? Date.now() + this.#timing.downForMs : 0;
-		for (const sink of [...this.#streams]) sink.close();
+		this.feeds.streams.closeAll();
 		for (const listener of this.#scenarioListeners) listener(name);
 	}
 
@@ -130,39 +116,13 @@ export class MockBackend {
 		return () => this.#scenarioListeners.delete(listener);
 	}
 
-	/** While the `down` scenario's outage lasts, the ms left; otherwise 0. */
-	downRemainingMs(): number {
-		return Math.max(0, this.#downUntil - Date.now());
-	}
-
-	/** The system feed for one interval: one producer per distinct interval, as on the server. */
-	system(intervalMs: number): ReplayFeed<SystemSample> {
-		let feed = this.#systems.get(intervalMs);
-		if (!feed) {
-			const sim = createSystemSim(seededRandom(this.seed + 1 + intervalMs));
-			const created = new ReplayFeed<SystemSample>(this.#capacity, this.#order);
-			created.setProducer(
-				this.#loop(
-					() => intervalMs * this.#timing.slowFactor,
-					() => created.publish(undefined, sim.sample(Date.now()))
-				)
-			);
-			this.#systems.set(intervalMs, created);
-			feed = created;
-		}
-		return feed;
-	}
-
-	/** Registers an open stream: counted for health, closed on a scenario switch, dropped when flaky. */
-	track(sink: StreamSink): void {
-		this.#streams.add(sink);
-		sink.onClose(() => this.#streams.delete(sink));
-		const drop = this.#timing.dropAfterMs;
-		if (drop) {
-			const [min, max] = drop;
-			const timer = setTimeout(() => sink.close(), min + this.#dropRandom() * (max - min));
-			sink.onClose(() => clearTimeout(timer));
-		}
+	/** While the `down` scenario's outage lasts, its `503`; otherwise null. */
+	outage(): ApiFailure | null {
+		const left = this.#downUntil - Date.now();
+		if (left <= 0) return null;
+		return apiFailure(503, 'at_capacity', 'the server is at capacity; retry later', {
+			'retry-after': String(Math.ceil(left / 1000))
+		});
 	}
 
 	/** Records the last id a stream on `key` sent before the mock closed it (see `inferReconnects`). */
@@ -174,53 +134,21 @@ export class MockBackend {
 	takeResume(key: string): string | null {
 		const entry = this.#resumes.get(key);
 		this.#resumes.delete(key);
-		return entry && Date.now() - entry.at <= this.retryMs + 3000 ? entry.id : null;
+		return entry && Date.now() - entry.at <= this.feeds.config.retryMs + 3000 ? entry.id : null;
 	}
 
 	/** Closes every stream and stops every timer. */
 	dispose(): void {
-		for (const sink of [...this.#streams]) sink.close();
-		this.training.dispose();
+		this.feeds.shutdown();
 		this.#scenarioListeners.clear();
 	}
 
-	#timeFeed(): ReplayFeed<TimeTick> {
-		const feed = new ReplayFeed<TimeTick>(this.#capacity, this.#order);
-		// Ticks land on whole seconds; slow stretches the gap by whole seconds.
-		const delay = () => msUntilNextSecond(Date.now()) + (this.#timing.slowFactor - 1) * 1000;
-		feed.setProducer(this.#loop(delay, () => feed.publish(undefined, timeTick(Date.now()))));
-		return feed;
-	}
-
-	#stocksFeed(): ReplayFeed<StockQuote> {
-		const feed = new ReplayFeed<StockQuote>(this.#capacity, this.#order);
-		const step = () => {
-			const quote = this.walk.step(Date.now());
-			feed.publish(quote.symbol, quote);
-		};
-		let timer: ReturnType<typeof setTimeout> | undefined;
-		const next = () => {
-			const burst = this.#timing.burstStepsPerTick;
-			const wait = burst
-				? this.#timing.burstEveryMs
-				: this.walk.nextDelayMs() * this.#timing.slowFactor;
-			timer = setTimeout(() => {
-				for (let i = 0; i < (burst ?? 1); i++) step();
-				next();
-			}, wait);
-		};
-		// No step at start: the snapshot on connect already carries every price.
-		feed.setProducer({ start: next, stop: () => clearTimeout(timer) });
-		return feed;
-	}
-
-	/** A producer that emits at once, then again after each `delay()`. */
-	#loop(delay: () => number, emit: () => void) {
-		let timer: ReturnType<typeof setTimeout> | undefined;
-		const tick = () => {
-			emit();
-			timer = setTimeout(tick, delay());
-		};
-		return { start: tick, stop: () => clearTimeout(timer) };
+	/** The `flaky` scenario: every stream is closed a few seconds after it opens. */
+	#dropLater(connection: SseConnection): void {
+		const range = this.#timing.dropAfterMs;
+		if (!range) return;
+		const [min, max] = range;
+		const { clock } = this.feeds;
+		clock.timeout(() => connection.close('end'), min + this.#dropRandom() * (max - min));
 	}
 }

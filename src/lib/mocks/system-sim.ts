@@ -1,4 +1,5 @@
 import { round, type RandomSource, type SystemSample } from '$lib/shared';
+import type { SystemSampler } from '$lib/streaming/feeds/system';
 
 /** Options of the synthetic host. */
 export interface SystemSimOptions {
@@ -69,5 +70,16 @@ export function createSystemSim(random: RandomSource, options: SystemSimOptions 
 				epoch_ms: epochMs
 			};
 		}
+	};
+}
+
+/** The synthetic host as the feeds' system sampler: each reading is the sim's sample at `now()`. */
+export function simulatedSampler(sim: SystemSim, now: () => number): SystemSampler {
+	let latest: SystemSample | null = null;
+	return {
+		get latest() {
+			return latest;
+		},
+		sample: async () => (latest = sim.sample(now()))
 	};
 }

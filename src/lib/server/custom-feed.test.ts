@@ -3,7 +3,7 @@ import { readConfig } from './config';
 import { createFeed, intervalProducer } from './custom-feed';
 import { LiveFeeds } from './live-feeds';
 import type { SystemSampler } from './feeds/system';
-import { collect } from './testing';
+import { collect } from '$lib/streaming/testing';
 
 const sampler: SystemSampler = { latest: null, sample: () => Promise.reject(new Error('unused')) };
 

@@ -4,12 +4,13 @@
  * replay buffer) and the process's stream registry (connection caps, heartbeats, shutdown).
  */
 import { checkQuery, parseEventId } from '$lib/shared/validate';
+import { endpoint, openStream, type FeedRequest } from '$lib/streaming/endpoints';
+import { applyCors, errorResponse } from '$lib/streaming/http';
+import type { Hub, Producer } from '$lib/streaming/hub';
+import type { LiveFeeds } from '$lib/streaming/live-feeds';
+import type { Clock } from '$lib/streaming/timers';
 import { ConfigError } from './config';
-import { endpoint, openStream, type FeedRequest } from './endpoints';
-import { applyCors, errorResponse } from './http';
-import { Hub, type Producer } from './hub';
-import { getLiveFeeds, type LiveFeeds } from './live-feeds';
-import type { Clock } from './timers';
+import { getLiveFeeds } from './live-feeds';
 
 /** A producer, or a function that makes one from the server's clock (so its timers are counted). */
 export type ProducerSource<T> = Producer<T> | ((clock: Clock) => Producer<T>);
@@ -61,15 +62,8 @@ export function createFeed<T>(options: CustomFeedOptions<T>): CustomFeed<T> {
 	// Made on the first request, not at import: SvelteKit imports every +server.ts while building.
 	let hub: Hub<T> | null = null;
 	const hubOf = (feeds: LiveFeeds): Hub<T> =>
-		(hub ??= new Hub<T>(`custom:${name}`, producerOf(options.producer, feeds.clock), feeds.bus, {
-			replayCapacity: feeds.config.replayEvents,
-			idStart: feeds.startedAt,
-			onReplay: () => feeds.metrics.replays.inc({ feed: name }),
-			onFanOut: (clients, bytes) => {
-				if (clients === 0) return;
-				feeds.metrics.eventsSent.inc({ feed: name }, clients);
-				feeds.metrics.bytesSent.inc({ feed: name }, bytes);
-			}
+		(hub ??= feeds.hub(`custom:${name}`, producerOf(options.producer, feeds.clock), {
+			label: name
 		}));
 
 	const serve = endpoint((event, feeds) => {
@@ -79,7 +73,7 @@ export function createFeed<T>(options: CustomFeedOptions<T>): CustomFeed<T> {
 		return openStream(event, feeds, name, (connection, id) =>
 			target.join(connection, { lastEventId: parseEventId(id) })
 		);
-	});
+	}, resolveFeeds);
 
 	return {
 		name,

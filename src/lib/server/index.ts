@@ -3,20 +3,7 @@
  * handler takes a request event and returns a `Response`, so a `+server.ts` stays one line:
  * `export const GET = (event) => stocksStream(event);`. Server-only: never import it in a browser.
  */
-export {
-	timeStream,
-	systemStream,
-	stocksStream,
-	multiplexStream,
-	createTraining,
-	listTraining,
-	trainingEvents,
-	cancelTraining,
-	health,
-	metrics,
-	type FeedRequest,
-	type JobRequest
-} from './endpoints';
+export * from './endpoints';
 export { LiveFeeds, getLiveFeeds, type LiveFeedsOptions } from './live-feeds';
 export { handleApi, initLiveFeeds, isApiPath } from './handle';
 export {
@@ -27,10 +14,10 @@ export {
 	type IntervalProducerOptions,
 	type ProducerSource
 } from './custom-feed';
-export { Hub, type Producer, type HubOptions, type JoinOptions } from './hub';
-export { createMemoryBus, type FeedBus, type FeedMessage } from './bus';
+export { Hub, type Producer, type HubOptions, type JoinOptions } from '$lib/streaming/hub';
+export { createMemoryBus, type FeedBus, type FeedMessage } from '$lib/streaming/bus';
 export { readConfig, ConfigError, type ServerConfig } from './config';
-export { createClock, type Clock, type TimerHandle } from './timers';
+export { createClock, type Clock, type TimerHandle } from '$lib/streaming/timers';
 export { createSystemSampler, type SystemSampler } from './feeds/system';
 export {
 	applyCors,
@@ -39,7 +26,12 @@ export {
 	jsonResponse,
 	methodNotAllowed,
 	lastEventIdOf
-} from './http';
-export { StreamRegistry, streamResponse, SSE_HEADERS, type StreamLimits } from './sse/streams';
-export type { SseConnection, CloseReason } from './sse/connection';
+} from '$lib/streaming/http';
+export {
+	StreamRegistry,
+	streamResponse,
+	SSE_HEADERS,
+	type StreamLimits
+} from '$lib/streaming/sse/streams';
+export type { SseConnection, CloseReason } from '$lib/streaming/sse/connection';
 export type { LiveFeedsMetrics } from './metrics';

@@ -12,9 +12,9 @@ import {
 	timeStream,
 	trainingEvents
 } from './endpoints';
-import type { SystemSampler } from './feeds/system';
+import type { SystemSampler } from '$lib/streaming/feeds/system';
 import { LiveFeeds } from './live-feeds';
-import { collect } from './testing';
+import { collect } from '$lib/streaming/testing';
 
 /** A sampler that counts its readings; each reading's epoch_ms is the clock's. */
 function fakeSampler() {
@@ -58,7 +58,7 @@ function get(path: string, client = '10.0.0.1') {
 }
 
 async function metric(feeds: LiveFeeds, name: string): Promise<number> {
-	const text = await feeds.metrics.registry.metrics();
+	const { text } = await feeds.metrics.scrape!();
 	const line = text.split('\n').find((l) => l.startsWith(`${name} `));
 	return Number(line?.split(' ')[1]);
 }

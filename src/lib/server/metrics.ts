@@ -1,110 +1,94 @@
+/**
+ * The server's metrics sink: Prometheus counters and gauges (prom-client) behind the core's
+ * `MetricsSink`, so prom-client stays on the server.
+ */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CloseReason } from './sse/connection';
+import type { LiveFeeds } from '$lib/streaming/live-feeds';
+import type { MetricsSink } from '$lib/streaming/metrics';
 
 /** The server's Prometheus metrics, in a registry of their own (no global state to clash on reload). */
-export interface LiveFeedsMetrics {
+export interface LiveFeedsMetrics extends MetricsSink {
 	registry: Registry;
-	connections: Gauge<'feed'>;
-	eventsSent: Counter<'feed'>;
-	bytesSent: Counter<'feed'>;
-	closed: Counter<'feed' | 'reason'>;
-	slowDropped: Counter<'feed'>;
-	replays: Counter<'feed'>;
-	heartbeats: Counter;
-	trainingJobs: Gauge<'state'>;
-	producers: Gauge;
-	timers: Gauge;
 }
 
-/** Creates the metrics; `collect` fills the gauges that are read on scrape. */
-export function createMetrics(collect: {
-	connectionsByFeed(): Map<string, number>;
-	jobsByState(): Record<string, number>;
-	producersRunning(): number;
-	timersArmed(): number;
-}): LiveFeedsMetrics {
+/** Creates the metrics of `feeds`; the gauges read it on scrape. */
+export function createMetrics(feeds: LiveFeeds): LiveFeedsMetrics {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
-	const connections = new Gauge({
+	new Gauge({
 		name: 'live_feeds_connections',
 		help: 'Open SSE streams per feed',
 		labelNames: ['feed'] as const,
 		registers: [registry],
 		collect() {
 			this.reset();
-			for (const [feed, count] of collect.connectionsByFeed()) this.set({ feed }, count);
+			for (const [feed, count] of feeds.streams.countByFeed()) this.set({ feed }, count);
 		}
 	});
-	const trainingJobs = new Gauge({
+	new Gauge({
 		name: 'live_feeds_training_jobs',
 		help: 'Training jobs kept, by state',
 		labelNames: ['state'] as const,
 		registers: [registry],
 		collect() {
-			for (const [state, count] of Object.entries(collect.jobsByState()))
+			for (const [state, count] of Object.entries(feeds.jobs.countByState()))
 				this.set({ state }, count);
+		}
+	});
+	const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+		new Counter<L>({ name, help, labelNames, registers: [registry] });
+	const eventsSent = counter(
+		'live_feeds_events_sent_total',
+		'Events written to clients (one per client per event)',
+		['feed']
+	);
+	const bytesSent = counter('live_feeds_bytes_sent_total', 'Event bytes written to clients', [
+		'feed'
+	]);
+	const closed = counter(
+		'live_feeds_streams_closed_total',
+		'Streams ended, by reason (client, slow, end, shutdown)',
+		['feed', 'reason']
+	);
+	const slowDropped = counter(
+		'live_feeds_slow_clients_dropped_total',
+		'Clients dropped because they stopped reading',
+		['feed']
+	);
+	const replays = counter(
+		'live_feeds_replays_total',
+		'Reconnects served missed events from the replay buffer',
+		['feed']
+	);
+	const heartbeats = counter('live_feeds_heartbeats_total', 'Heartbeat pings written', []);
+	new Gauge({
+		name: 'live_feeds_producers_running',
+		help: 'Feed producers running (zero when nobody listens)',
+		registers: [registry],
+		collect() {
+			this.set(feeds.producersRunning);
+		}
+	});
+	new Gauge({
+		name: 'live_feeds_timers_armed',
+		help: 'Server timers armed (producers, heartbeat sweep, jobs)',
+		registers: [registry],
+		collect() {
+			this.set(feeds.clock.active);
 		}
 	});
 	return {
 		registry,
-		connections,
-		trainingJobs,
-		eventsSent: new Counter({
-			name: 'live_feeds_events_sent_total',
-			help: 'Events written to clients (one per client per event)',
-			labelNames: ['feed'] as const,
-			registers: [registry]
-		}),
-		bytesSent: new Counter({
-			name: 'live_feeds_bytes_sent_total',
-			help: 'Event bytes written to clients',
-			labelNames: ['feed'] as const,
-			registers: [registry]
-		}),
-		closed: new Counter({
-			name: 'live_feeds_streams_closed_total',
-			help: 'Streams ended, by reason (client, slow, end, shutdown)',
-			labelNames: ['feed', 'reason'] as const,
-			registers: [registry]
-		}),
-		slowDropped: new Counter({
-			name: 'live_feeds_slow_clients_dropped_total',
-			help: 'Clients dropped because they stopped reading',
-			labelNames: ['feed'] as const,
-			registers: [registry]
-		}),
-		replays: new Counter({
-			name: 'live_feeds_replays_total',
-			help: 'Reconnects served missed events from the replay buffer',
-			labelNames: ['feed'] as const,
-			registers: [registry]
-		}),
-		heartbeats: new Counter({
-			name: 'live_feeds_heartbeats_total',
-			help: 'Heartbeat pings written',
-			registers: [registry]
-		}),
-		producers: new Gauge({
-			name: 'live_feeds_producers_running',
-			help: 'Feed producers running (zero when nobody listens)',
-			registers: [registry],
-			collect() {
-				this.set(collect.producersRunning());
-			}
-		}),
-		timers: new Gauge({
-			name: 'live_feeds_timers_armed',
-			help: 'Server timers armed (producers, heartbeat sweep, jobs)',
-			registers: [registry],
-			collect() {
-				this.set(collect.timersArmed());
-			}
-		})
+		sent(feed, clients, bytes) {
+			eventsSent.inc({ feed }, clients);
+			bytesSent.inc({ feed }, bytes);
+		},
+		replayed: (feed) => replays.inc({ feed }),
+		closed(feed, reason) {
+			closed.inc({ feed, reason });
+			if (reason === 'slow') slowDropped.inc({ feed });
+		},
+		pinged: (count) => heartbeats.inc(count),
+		scrape: async () => ({ contentType: registry.contentType, text: await registry.metrics() })
 	};
-}
-
-/** Records a stream's end in the metrics. */
-export function recordClose(metrics: LiveFeedsMetrics, feed: string, reason: CloseReason): void {
-	metrics.closed.inc({ feed, reason });
-	if (reason === 'slow') metrics.slowDropped.inc({ feed });
 }

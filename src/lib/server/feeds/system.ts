@@ -1,15 +1,9 @@
 import type { SystemSample } from '$lib/shared/contract';
 import { round } from '$lib/shared/numbers';
-import type { Producer } from '../hub';
-import type { Clock } from '../timers';
+import type { SystemSampler } from '$lib/streaming/feeds/system';
+import type { Clock } from '$lib/streaming/timers';
 
-/** Reads the host. One sampler serves every client and every interval. */
-export interface SystemSampler {
-	/** Takes a fresh reading; concurrent calls share one reading. */
-	sample(): Promise<SystemSample>;
-	/** The newest reading, if any. */
-	readonly latest: SystemSample | null;
-}
+export type { SystemSampler };
 
 type SystemInformation = typeof import('systeminformation');
 
@@ -96,43 +90,5 @@ export function createSystemSampler(clock: Clock): SystemSampler {
 			pending ??= read().finally(() => (pending = null));
 			return pending;
 		}
-	};
-}
-
-/** The system feed at one interval: a sample every `intervalMs`, the newest one on connect. */
-export function systemProducer(
-	sampler: SystemSampler,
-	intervalMs: number,
-	clock: Clock,
-	onError: (error: unknown) => void = () => {}
-): Producer<SystemSample> {
-	return {
-		start(emit) {
-			let stopped = false;
-			let reading = false;
-			const tick = () => {
-				// A reading slower than the interval (a busy host) must not be emitted twice as two
-				// events: skip the tick instead.
-				if (reading) return;
-				reading = true;
-				sampler
-					.sample()
-					.then(
-						(sample) => {
-							if (!stopped) emit('message', sample);
-						},
-						(error) => onError(error)
-					)
-					.finally(() => (reading = false));
-			};
-			// A fresh reading at once: the cached one may be old if nobody listened for a while.
-			tick();
-			const timer = clock.interval(tick, intervalMs);
-			return () => {
-				stopped = true;
-				clock.clear(timer);
-			};
-		},
-		snapshot: () => (sampler.latest ? [{ event: 'message', data: sampler.latest }] : [])
 	};
 }

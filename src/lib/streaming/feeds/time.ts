@@ -3,8 +3,11 @@ import { msUntilNextSecond, timeTick } from '$lib/shared/time';
 import type { Producer } from '../hub';
 import type { Clock } from '../timers';
 
-/** The time feed: a tick on every whole second, and one at once when it starts. */
-export function timeProducer(clock: Clock): Producer<TimeTick> {
+/**
+ * The time feed: a tick on every whole second, and one at once when it starts. `slowFactor`
+ * (default 1) stretches the gap by whole seconds, so ticks still land on a second.
+ */
+export function timeProducer(clock: Clock, slowFactor: () => number = () => 1): Producer<TimeTick> {
 	let latest: TimeTick | null = null;
 	return {
 		start(emit) {
@@ -13,7 +16,7 @@ export function timeProducer(clock: Clock): Producer<TimeTick> {
 				latest = timeTick(clock.now());
 				emit('message', latest);
 				// Re-aligned on every tick, so a late timer never makes the clock drift.
-				timer = clock.timeout(tick, msUntilNextSecond(clock.now()));
+				timer = clock.timeout(tick, msUntilNextSecond(clock.now()) + (slowFactor() - 1) * 1000);
 			};
 			tick();
 			return () => clock.clear(timer);

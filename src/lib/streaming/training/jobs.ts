@@ -17,6 +17,8 @@ export interface JobLimits {
 	maxRunning: number;
 	/** How long a finished job is kept before it is forgotten (`404`). */
 	ttlMs: number;
+	/** Stretches every step, read before each one. Default 1. */
+	slowFactor?: () => number;
 }
 
 /**
@@ -38,7 +40,8 @@ export class TrainingJob {
 		readonly id: string,
 		readonly plan: TrainingPlan,
 		readonly clock: Clock,
-		readonly onFinish: (job: TrainingJob) => void
+		readonly onFinish: (job: TrainingJob) => void,
+		readonly slowFactor: () => number = () => 1
 	) {
 		this.createdAt = clock.now();
 		this.#schedule();
@@ -120,7 +123,10 @@ export class TrainingJob {
 	}
 
 	#schedule(): void {
-		this.#timer = this.clock.timeout(() => this.#advance(), this.plan.delayBefore(this.seq + 1));
+		this.#timer = this.clock.timeout(
+			() => this.#advance(),
+			this.plan.delayBefore(this.seq + 1) * this.slowFactor()
+		);
 	}
 
 	#advance(): void {
@@ -181,12 +187,18 @@ export class JobStore {
 				{ 'retry-after': '5' }
 			);
 		}
-		const job = new TrainingJob(this.newId(), trainingPlan(options), this.clock, (done) => {
-			this.#expiry.set(
-				done.id,
-				this.clock.timeout(() => this.#forget(done.id), this.limits.ttlMs)
-			);
-		});
+		const job = new TrainingJob(
+			this.newId(),
+			trainingPlan(options),
+			this.clock,
+			(done) => {
+				this.#expiry.set(
+					done.id,
+					this.clock.timeout(() => this.#forget(done.id), this.limits.ttlMs)
+				);
+			},
+			this.limits.slowFactor
+		);
 		this.#jobs.set(job.id, job);
 		return job;
 	}

@@ -19,7 +19,7 @@ export interface StreamLimits {
 
 /** Hooks the registry reports through (metrics). */
 export interface StreamEvents {
-	opened?(feed: string): void;
+	opened?(feed: string, connection: SseConnection): void;
 	closed?(feed: string, reason: CloseReason): void;
 	pinged?(count: number): void;
 }
@@ -120,7 +120,7 @@ export class StreamRegistry {
 		this.#open.set(connection, { feed, client });
 		this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
 		this.#sweep ??= this.clock.interval(() => this.heartbeat(), this.#sweepEvery());
-		this.events.opened?.(feed);
+		this.events.opened?.(feed, connection);
 		connection.write(toBytes(encodePreamble(this.limits.retryMs)));
 		return connection;
 	}
@@ -150,6 +150,11 @@ export class StreamRegistry {
 				this.limits.retryMs + Math.floor(random() * this.limits.retryMs * 2)
 			);
 		}
+	}
+
+	/** Ends every open stream (clients reconnect after their `retry`), without refusing new ones. */
+	closeAll(reason: CloseReason = 'end'): void {
+		for (const connection of [...this.#open.keys()]) connection.close(reason);
 	}
 
 	// Sweeping at a quarter of the heartbeat keeps a ping within 25% of SSE_HEARTBEAT_MS of idling.

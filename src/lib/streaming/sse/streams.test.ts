@@ -110,7 +110,7 @@ describe('StreamRegistry', () => {
 		const connection = registry.open({ feed: 'stocks', client: 'a', onClose });
 		connection.write(new Uint8Array(LIMITS.clientBufferBytes));
 		connection.close('end');
-		expect(opened).toHaveBeenCalledExactlyOnceWith('stocks');
+		expect(opened).toHaveBeenCalledExactlyOnceWith('stocks', connection);
 		expect(closed).toHaveBeenCalledExactlyOnceWith('stocks', 'slow');
 		expect(onClose).toHaveBeenCalledExactlyOnceWith('slow');
 		expect(registry.size).toBe(0);
