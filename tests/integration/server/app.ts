@@ -123,7 +123,7 @@ export interface Watcher {
 	events: SeenEvent[];
 	errors: { code?: number }[];
 	opened: number;
-	/** Waits until `count` events (of `type`, if given) have arrived; returns them. */
+	/** Waits until `count` events (of `type`, if given) have arrived; returns exactly the first `count`. */
 	until(count: number, type?: string, timeoutMs?: number): Promise<SeenEvent[]>;
 	close(): void;
 }
@@ -158,7 +158,8 @@ export function watch(url: string, options: WatchOptions = {}): Watcher {
 				() => matching().length >= count,
 				timeoutMs
 			);
-			return matching();
+			// More may have arrived between two polls; callers assert on the first `count` only.
+			return matching().slice(0, count);
 		},
 		close: () => source.close()
 	};
