@@ -1,6 +1,25 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
-import { toSystemSample } from './system';
+import { createClock } from '$lib/streaming/timers';
+import { createSystemSampler, toSystemSample } from './system';
+
+// A stand-in for systeminformation that records which interfaces each sample asks for.
+const asked = vi.hoisted(() => [] as string[]);
+vi.mock('systeminformation', () => ({
+	default: {
+		currentLoad: async () => ({ currentLoad: 10, cpus: [{ load: 10 }] }),
+		mem: async () => ({ total: 2 ** 30, available: 2 ** 29 }),
+		networkStats: async (interfaces: string) => {
+			asked.push(interfaces);
+			return [
+				{ iface: 'lo', rx_sec: 5, tx_sec: 5 },
+				{ iface: 'eth0', rx_sec: 100, tx_sec: 200 },
+				{ iface: 'eth1', rx_sec: 1, tx_sec: 2 }
+			].filter((n) => interfaces === '*' || interfaces.split(',').includes(n.iface));
+		},
+		time: () => ({ uptime: 42 })
+	}
+}));
 
 const GiB = 1024 ** 3;
 
@@ -70,5 +89,17 @@ describe('toSystemSample', () => {
 			net_tx_bytes_per_s: 5,
 			load_avg: null
 		});
+	});
+});
+
+describe('createSystemSampler', () => {
+	it('looks the interfaces up once, then reads only the external ones', async () => {
+		const sampler = createSystemSampler(createClock());
+		const first = await sampler.sample();
+		const second = await sampler.sample();
+		expect(asked).toEqual(['*', 'eth0,eth1']);
+		expect(first.net_rx_bytes_per_s).toBe(101);
+		expect(second).toMatchObject({ net_rx_bytes_per_s: 101, net_tx_bytes_per_s: 202 });
+		expect(sampler.latest).toBe(second);
 	});
 });

@@ -63,6 +63,9 @@ export function createSystemSampler(clock: Clock): SystemSampler {
 	let latest: SystemSample | null = null;
 	let pending: Promise<SystemSample> | null = null;
 	let si: Promise<SystemInformation> | null = null;
+	// '*' makes systeminformation look the interfaces up and read loopback too, a shell each per
+	// sample; after the first reading only the external interfaces are asked for.
+	let interfaces = '*';
 	const settle = <T>(promise: Promise<T>): Promise<T | null> => promise.catch(() => null);
 	const read = async (): Promise<SystemSample> => {
 		si ??= import('systeminformation').then((m) => (m.default ?? m) as SystemInformation);
@@ -71,8 +74,10 @@ export function createSystemSampler(clock: Clock): SystemSampler {
 		const [load, mem, net] = await Promise.all([
 			settle(lib.currentLoad()),
 			settle(lib.mem()),
-			settle(lib.networkStats('*'))
+			settle(lib.networkStats(interfaces))
 		]);
+		const external = net?.map((n) => n.iface).filter((name) => name !== 'lo') ?? [];
+		if (interfaces === '*' && external.length > 0) interfaces = external.join(',');
 		let uptime: number | null;
 		try {
 			uptime = finite(lib.time().uptime);
