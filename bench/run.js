@@ -445,7 +445,7 @@ function line(/** @type {string} */ label, /** @type {any} */ r) {
  */
 async function runClient(opts) {
 	if (!opts.client) return { skipped: 'disabled with --no-client' };
-	const { runClientBench } = await import('./client.js');
+	const { runClientBench, summariseClientRuns } = await import('./client.js');
 	/** @type {Record<string, any>} */
 	const out = {};
 	const demo = path.join(ROOT, 'build-demo');
@@ -459,8 +459,12 @@ async function runClient(opts) {
 			url = served.origin + opts.clientPath;
 		}
 		if (url) {
-			console.log(`client benchmark: ${url}`);
-			Object.assign(out, await runClientBench({ url, durationMs: 10_000 }));
+			const runs = [];
+			for (let rep = 1; rep <= opts.reps; rep++) {
+				console.log(`client benchmark ${rep}/${opts.reps}: ${url}`);
+				runs.push(await runClientBench({ url, durationMs: 10_000 }));
+			}
+			Object.assign(out, summariseClientRuns(runs));
 		} else {
 			out.skipped =
 				'no dashboard build: build-demo/ is absent (run `npm run build:demo`) and no --client-url was given';

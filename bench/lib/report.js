@@ -341,8 +341,10 @@ export async function renderMarkdown(result) {
 			'(by default the static demo build, `build-demo/`, served on 127.0.0.1 and opened in the mock `burst` scenario), ' +
 			'waits for the page to load, forces a GC and reads the JS heap (CDP `Runtime.getHeapUsage`), then for 10 s counts ' +
 			'`longtask` entries (> 50 ms) from a `PerformanceObserver` and `requestAnimationFrame` callbacks, and finally ' +
-			'forces a GC and reads the heap again. Initial JS is every script the page loaded before the run, gzipped here ' +
-			'(zlib default level). Bundle sizes come from `bench/size.js` (`npm run bench:size`): what importing only ' +
+			'forces a GC and reads the heap again. This is repeated `--reps` times (default 3), each time in a fresh browser. ' +
+			'Initial JS is every script the page loaded before the run, gzipped here (zlib default level); the demo build ' +
+			'carries MSW and the mock backend, which the served dashboard does not load. ' +
+			'Bundle sizes come from `bench/size.js` (`npm run bench:size`): what importing only ' +
 			"`StockTicker` from the packed package adds to an empty Svelte app, and the dashboard's initial JS from the built " +
 			"server's HTML and preload headers.",
 		''
@@ -409,19 +411,21 @@ function profileMarkdown(/** @type {any} */ profile) {
 	];
 }
 
-/** The client benchmark's section. */
+/** The client benchmark's section: medians of the runs, with every run's figures beside them. */
 function clientMarkdown(/** @type {any} */ c) {
+	const runs = /** @type {any[]} */ (c.runs ?? [c]);
+	const each = (/** @type {(run: any) => string} */ show) => runs.map(show).join(', ');
 	return [
-		`Chromium ${c.browser ?? ''} loaded \`${String(c.url).replace(/^http:\/\/127\.0\.0\.1:\d+/, '')}\` and ran it for ${(c.durationMs / 1000).toFixed(1)} s.`,
+		`Chromium ${c.browser ?? ''} loaded \`${String(c.url).replace(/^http:\/\/127\.0\.0\.1:\d+/, '')}\` and ran it for ${(c.durationMs / 1000).toFixed(1)} s, ${runs.length} times, each in a fresh page. Medians, with each run's figure beside them.`,
 		'',
-		'| measure | value | target |',
-		'|---|---:|---|',
-		`| long tasks > 50 ms | ${c.longTasks} (longest ${fmtMs(c.longestTaskMs)}) | none |`,
-		`| frames per second (requestAnimationFrame) | ${fmtNum(c.fps, 1)} | ≥ 55 |`,
-		`| JS heap after GC, start → end | ${fmtMb(c.heapStartBytes)} → ${fmtMb(c.heapEndBytes)} | stable |`,
-		`| initial JS (gzip) | ${fmtKb(c.initialJsGzipBytes)} in ${c.initialJsFiles} files | |`,
+		'| measure | median | runs | target |',
+		'|---|---:|---|---|',
+		`| long tasks > 50 ms | ${fmtNum(c.longTasks)} (longest of all runs ${fmtMs(c.longestTaskMs)}) | ${each((r) => `${r.longTasks}`)} | none |`,
+		`| frames per second (requestAnimationFrame) | ${fmtNum(c.fps, 1)} | ${each((r) => fmtNum(r.fps, 1))} | ≥ 55 |`,
+		`| JS heap after GC, start → end | ${fmtMb(c.heapStartBytes)} → ${fmtMb(c.heapEndBytes)} | ${each((r) => `${fmtMb(r.heapStartBytes)} → ${fmtMb(r.heapEndBytes)}`)} | stable |`,
+		`| initial JS (gzip) | ${fmtKb(c.initialJsGzipBytes)} in ${c.initialJsFiles} files | | |`,
 		'',
-		`Targets: ${c.targets.map((/** @type {any} */ t) => `${t.target}: ${t.pass ? 'pass' : '**fail**'}`).join('; ')}. ` +
+		`Targets (on the medians): ${c.targets.map((/** @type {any} */ t) => `${t.target}: ${t.pass ? 'pass' : '**fail**'}`).join('; ')}. ` +
 			'A stable heap means that after GC it ends within 10% (or 1 MB) of where it started.'
 	];
 }
