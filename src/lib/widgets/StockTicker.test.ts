@@ -61,11 +61,12 @@ describe('StockTicker', () => {
 		render(StockTicker, { props: { symbols: ['AAPL'], quotes } });
 		const card = screen.getByTestId('stock-AAPL');
 		map.get('AAPL')?.set(feedValue(quote('AAPL', 150.3, 0.3)));
-		await waitFor(() => expect(card.className).toMatch(/flash-[ab]/));
-		const first = card.className.match(/flash-[ab]/)?.[0];
+		await waitFor(() => expect(card.dataset.flash).toMatch(/^[ab]$/));
+		const first = card.dataset.flash;
 		map.get('AAPL')?.set(feedValue(quote('AAPL', 150.1, -0.2)));
 		await waitFor(() => expect(card.dataset.trend).toBe('down'));
-		expect(card.className.match(/flash-[ab]/)?.[0]).not.toBe(first);
+		expect(card.dataset.flash).toMatch(/^[ab]$/);
+		expect(card.dataset.flash).not.toBe(first);
 		const line = card.querySelector('.line');
 		expect(line?.getAttribute('d')?.match(/[ML]/g)).toHaveLength(3);
 	});
