@@ -71,6 +71,21 @@ describe('StockTicker', () => {
 		expect(line?.getAttribute('d')?.match(/[ML]/g)).toHaveLength(3);
 	});
 
+	it('follows a changed symbol list, a new symbol waiting for its first quote', async () => {
+		const { quotes } = stores({ AAPL: quote('AAPL', 150.23, 0.23) });
+		const { rerender } = render(StockTicker, { props: { symbols: ['AAPL'], quotes } });
+		await waitFor(() =>
+			expect(screen.getByTestId('stock-AAPL-price').textContent?.trim()).toBe('150.23')
+		);
+		await rerender({ symbols: ['MSFT', 'AAPL'] });
+		const cards = screen.getAllByTestId(/^stock-[A-Z]+$/).map((card) => card.dataset.testid);
+		expect(cards).toEqual(['stock-MSFT', 'stock-AAPL']);
+		expect(screen.getByTestId('stock-MSFT-price').textContent?.trim()).toBe('––.––');
+		expect(screen.getByTestId('stock-AAPL-price').textContent?.trim()).toBe('150.23');
+		await rerender({ symbols: ['AAPL'] });
+		expect(screen.queryByTestId('stock-MSFT')).toBeNull();
+	});
+
 	it('announces quotes in a polite live region', async () => {
 		const { quotes } = stores({ AAPL: quote('AAPL', 150.23, 0.23) });
 		const { container } = render(StockTicker, { props: { symbols: ['AAPL'], quotes } });
