@@ -18,11 +18,10 @@ export interface SparklineGeometry {
 export interface SparklinePaths {
 	line: string;
 	area: string;
-	/** The newest point, for a marker; null when there is none. */
-	last: { x: number; y: number } | null;
 }
 
 const fixed = (n: number) => Number(n.toFixed(2));
+const isPoint = (v: number | null): v is number => v !== null && Number.isFinite(v);
 
 /** Path data for `values`, oldest first; a `null` breaks the line. */
 export function sparklinePath(
@@ -30,8 +29,8 @@ export function sparklinePath(
 	geometry: SparklineGeometry
 ): SparklinePaths {
 	const { width, height, inset = 2 } = geometry;
-	const known = values.filter((v): v is number => v !== null && Number.isFinite(v));
-	if (known.length === 0) return { line: '', area: '', last: null };
+	const known = values.filter(isPoint);
+	if (known.length === 0) return { line: '', area: '' };
 	let min = geometry.min ?? Math.min(...known);
 	let max = geometry.max ?? Math.max(...known);
 	if (max - min < 1e-9) {
@@ -41,35 +40,26 @@ export function sparklinePath(
 	}
 	const capacity = Math.max(geometry.capacity ?? values.length, values.length, 2);
 	const offset = capacity - values.length;
-	const x = (i: number) => fixed(((offset + i) / (capacity - 1)) * width);
-	const y = (v: number) =>
-		fixed(
-			inset + (1 - (Math.min(max, Math.max(min, v)) - min) / (max - min)) * (height - 2 * inset)
-		);
 	const bottom = fixed(height);
 	let line = '';
 	let area = '';
-	let segment: { x: number; y: number }[] = [];
-	let last: { x: number; y: number } | null = null;
+	// The x of the open segment's newest point; null between segments.
+	let end: number | null = null;
 	const close = () => {
-		const first = segment[0];
-		const end = segment[segment.length - 1];
-		if (first && end) {
-			line += segment.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x} ${p.y}`).join('');
-			area += `M${first.x} ${bottom}${segment.map((p) => `L${p.x} ${p.y}`).join('')}L${end.x} ${bottom}Z`;
-		}
-		segment = [];
+		if (end !== null) area += `L${end} ${bottom}Z`;
+		end = null;
 	};
 	values.forEach((value, i) => {
-		if (value === null || !Number.isFinite(value)) {
-			close();
-			return;
-		}
-		last = { x: x(i), y: y(value) };
-		segment.push(last);
+		if (!isPoint(value)) return close();
+		const x = fixed(((offset + i) / (capacity - 1)) * width);
+		const clamped = Math.min(max, Math.max(min, value));
+		const y = fixed(inset + (1 - (clamped - min) / (max - min)) * (height - 2 * inset));
+		line += `${end === null ? 'M' : 'L'}${x} ${y}`;
+		area += `${end === null ? `M${x} ${bottom}` : ''}L${x} ${y}`;
+		end = x;
 	});
 	close();
-	return { line, area, last };
+	return { line, area };
 }
 
 /** At most `limit` values, evenly picked, always keeping the newest. */
