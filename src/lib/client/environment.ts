@@ -27,7 +27,8 @@ export interface ResolvedOptions {
 	lifecycle: LifecycleSignals | undefined;
 }
 
-const globalTimers: TimerFunctions = {
+/** The global `setTimeout`/`clearTimeout`, looked up at call time so fake timers apply. */
+export const globalTimers: TimerFunctions = {
 	setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
 	clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>)
 };

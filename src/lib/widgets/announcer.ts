@@ -4,6 +4,7 @@
  * out 50 times. Urgent messages (a job finished, the connection dropped) go out at once.
  */
 import type { TimerFunctions } from '$lib/client';
+import { globalTimers } from '$lib/client/environment';
 
 /** Options of {@link createAnnouncer}. */
 export interface AnnouncerOptions {
@@ -30,11 +31,7 @@ export function createAnnouncer(
 ): Announcer {
 	const minIntervalMs = options.minIntervalMs ?? 5000;
 	const now = options.now ?? (() => Date.now());
-	const timers = options.timers ?? {
-		setTimeout: (callback: () => void, ms: number) => globalThis.setTimeout(callback, ms),
-		clearTimeout: (handle: unknown) =>
-			globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>)
-	};
+	const timers = options.timers ?? globalTimers;
 	let lastAt = -Infinity;
 	let last: string | null = null;
 	let pending: string | null = null;
