@@ -11,6 +11,7 @@ import {
 	formatPrice,
 	formatRate,
 	formatUptime,
+	spokenTrend,
 	trendOf
 } from './format';
 
@@ -62,6 +63,11 @@ describe('format', () => {
 			'down',
 			'flat',
 			'flat'
+		]);
+		expect([0.23, -0.23, 0.001].map((change) => spokenTrend(trendOf(change)))).toEqual([
+			'up',
+			'down',
+			'unchanged'
 		]);
 	});
 

@@ -72,6 +72,11 @@ export function trendOf(change: Maybe): Trend {
 	return change > 0 ? 'up' : 'down';
 }
 
+/** A trend as a screen reader should hear it: `up`, `down` or `unchanged`. */
+export function spokenTrend(trend: Trend): string {
+	return trend === 'flat' ? 'unchanged' : trend;
+}
+
 /** A signed change with a real minus sign: `+0.23`, `−0.23`, `0.00`. */
 export function formatChange(change: Maybe): string {
 	if (!known(change)) return NOT_AVAILABLE;
