@@ -66,11 +66,6 @@ export class SharedConnection {
 		return this.#parseErrors;
 	}
 
-	/** How many holders keep the connection open. */
-	get refs(): number {
-		return this.#refs;
-	}
-
 	/** The latest value of one named event; starts listening for that name on the EventSource. */
 	channel(name: string): Readable<FeedValue<unknown> | undefined> {
 		this.listen([name]);
