@@ -14,9 +14,7 @@ const config = {
 		// (Deprecated in favour of trustedOrigins, which cannot trust requests without an Origin.)
 		csrf: { checkOrigin: false },
 		adapter: demo
-			? // `/` is prerendered with its data (src/routes/+page.server.ts); every other path is
-				// the SPA shell `200.html`, which a static host serves as its fallback.
-				adapterStatic({ pages: 'build-demo', assets: 'build-demo', fallback: '200.html' })
+			? adapterStatic({ pages: 'build-demo', assets: 'build-demo', fallback: 'index.html' })
 			: adapterNode({ out: 'build' })
 	}
 };

@@ -1,4 +1,4 @@
-/** A minimal static file server on 127.0.0.1 for a built dashboard (SPA fallback to 200.html). */
+/** A minimal static file server on 127.0.0.1 for a built dashboard (SPA fallback to index.html). */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -24,10 +24,10 @@ export function serveStatic(dir) {
 	const server = http.createServer((req, res) => {
 		const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
 		let file = path.join(root, pathname);
-		if (!file.startsWith(root)) file = path.join(root, '200.html');
+		if (!file.startsWith(root)) file = path.join(root, 'index.html');
 		if (!existsSync(file) || statSync(file).isDirectory()) {
 			const html = path.join(file, 'index.html');
-			file = existsSync(html) ? html : path.join(root, '200.html');
+			file = existsSync(html) ? html : path.join(root, 'index.html');
 		}
 		const type =
 			TYPES[/** @type {keyof typeof TYPES} */ (path.extname(file))] ?? 'application/octet-stream';

@@ -17,9 +17,6 @@ const TYPES: Record<string, string> = {
 	'.txt': 'text/plain; charset=utf-8'
 };
 
-/** The demo build's SPA fallback page (`fallback` in svelte.config.js). */
-const SPA_SHELL = '200.html';
-
 /** Serves `root` on 127.0.0.1:`port` (0 = any free port); every request is passed to `onRequest`. */
 export function serveStatic(
 	root: string,
@@ -37,8 +34,7 @@ export function serveStatic(
 		}
 		if (!existsSync(file) || statSync(file).isDirectory()) {
 			const index = join(file, 'index.html');
-			// A path with no file of its own gets the SPA shell, as a static host's fallback would.
-			file = existsSync(index) ? index : join(base, SPA_SHELL);
+			file = existsSync(index) ? index : join(base, 'index.html');
 		}
 		res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
 		createReadStream(file).pipe(res);
