@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
 import { createClock } from '$lib/streaming/timers';
@@ -17,7 +18,10 @@ vi.mock('systeminformation', () => ({
 				{ iface: 'eth1', rx_sec: 1, tx_sec: 2 }
 			].filter((n) => interfaces === '*' || interfaces.split(',').includes(n.iface));
 		},
-		time: () => ({ uptime: 42 })
+		// time() runs a blocking shell on every call; the sampler must not use it.
+		time: () => {
+			throw new Error('time() called');
+		}
 	}
 }));
 
@@ -101,5 +105,7 @@ describe('createSystemSampler', () => {
 		expect(first.net_rx_bytes_per_s).toBe(101);
 		expect(second).toMatchObject({ net_rx_bytes_per_s: 101, net_tx_bytes_per_s: 202 });
 		expect(sampler.latest).toBe(second);
+		// The host's own uptime (it may tick over a second between the sample and this line).
+		expect(Math.abs((second.uptime_s ?? -10) - os.uptime())).toBeLessThan(2);
 	});
 });

@@ -78,12 +78,9 @@ export function createSystemSampler(clock: Clock): SystemSampler {
 		]);
 		const external = net?.map((n) => n.iface).filter((name) => name !== 'lo') ?? [];
 		if (interfaces === '*' && external.length > 0) interfaces = external.join(',');
-		let uptime: number | null;
-		try {
-			uptime = finite(lib.time().uptime);
-		} catch {
-			uptime = null;
-		}
+		// systeminformation's time().uptime is os.uptime(), but time() also runs a blocking shell
+		// (`date`, for the time zone) on every call; read the uptime straight from os instead.
+		const uptime = finite(os.uptime());
 		latest = toSystemSample({ load, mem, net, uptime, loadAvg: os.loadavg() }, clock.now());
 		return latest;
 	};
