@@ -18,7 +18,13 @@ export { Hub, type Producer, type HubOptions, type JoinOptions } from '$lib/stre
 export { createMemoryBus, type FeedBus, type FeedMessage } from '$lib/streaming/bus';
 export { readConfig, ConfigError, type ServerConfig } from './config';
 export { createClock, type Clock, type TimerHandle } from '$lib/streaming/timers';
-export { createSystemSampler, type SystemSampler } from './feeds/system';
+export {
+	createSystemSampler,
+	hostReaderInWorker,
+	type HostReader,
+	type HostReadings,
+	type SystemSampler
+} from './feeds/system';
 export {
 	applyCors,
 	preflight,

@@ -1,29 +1,8 @@
 import os from 'node:os';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
 import { createClock } from '$lib/streaming/timers';
-import { createSystemSampler, toSystemSample } from './system';
-
-// A stand-in for systeminformation that records which interfaces each sample asks for.
-const asked = vi.hoisted(() => [] as string[]);
-vi.mock('systeminformation', () => ({
-	default: {
-		currentLoad: async () => ({ currentLoad: 10, cpus: [{ load: 10 }] }),
-		mem: async () => ({ total: 2 ** 30, available: 2 ** 29 }),
-		networkStats: async (interfaces: string) => {
-			asked.push(interfaces);
-			return [
-				{ iface: 'lo', rx_sec: 5, tx_sec: 5 },
-				{ iface: 'eth0', rx_sec: 100, tx_sec: 200 },
-				{ iface: 'eth1', rx_sec: 1, tx_sec: 2 }
-			].filter((n) => interfaces === '*' || interfaces.split(',').includes(n.iface));
-		},
-		// time() runs a blocking shell on every call; the sampler must not use it.
-		time: () => {
-			throw new Error('time() called');
-		}
-	}
-}));
+import { createSystemSampler, hostReaderInWorker, toSystemSample, type HostReader } from './system';
 
 const GiB = 1024 ** 3;
 
@@ -98,14 +77,55 @@ describe('toSystemSample', () => {
 
 describe('createSystemSampler', () => {
 	it('looks the interfaces up once, then reads only the external ones', async () => {
-		const sampler = createSystemSampler(createClock());
+		// A stand-in for systeminformation that records which interfaces each sample asks for.
+		const asked: string[] = [];
+		const readHost: HostReader = async (interfaces) => {
+			asked.push(interfaces);
+			const net = [
+				{ iface: 'lo', rx_sec: 5, tx_sec: 5 },
+				{ iface: 'eth0', rx_sec: 100, tx_sec: 200 },
+				{ iface: 'eth1', rx_sec: 1, tx_sec: 2 }
+			].filter((n) => interfaces === '*' || interfaces.split(',').includes(n.iface));
+			return {
+				load: { currentLoad: 10, cpus: [{ load: 10 }] },
+				mem: { total: GiB, available: GiB / 2 },
+				net
+			};
+		};
+		const sampler = createSystemSampler(createClock(), readHost);
 		const first = await sampler.sample();
 		const second = await sampler.sample();
 		expect(asked).toEqual(['*', 'eth0,eth1']);
 		expect(first.net_rx_bytes_per_s).toBe(101);
-		expect(second).toMatchObject({ net_rx_bytes_per_s: 101, net_tx_bytes_per_s: 202 });
+		expect(second).toMatchObject({
+			cpu_percent: 10,
+			memory_percent: 50,
+			net_rx_bytes_per_s: 101,
+			net_tx_bytes_per_s: 202
+		});
 		expect(sampler.latest).toBe(second);
 		// The host's own uptime (it may tick over a second between the sample and this line).
 		expect(Math.abs((second.uptime_s ?? -10) - os.uptime())).toBeLessThan(2);
+	});
+});
+
+describe('hostReaderInWorker', () => {
+	const reader = hostReaderInWorker();
+	afterAll(() => reader.close());
+
+	it('reads this host with systeminformation in a worker thread', async () => {
+		const first = await reader('*');
+		// Real readings: the total is the one node:os reads from the kernel, within a rounding.
+		expect(Math.abs((first.mem?.total ?? 0) / os.totalmem() - 1)).toBeLessThan(0.01);
+		expect(first.net?.some((n) => n.iface === 'lo')).toBe(true);
+		const second = await reader('lo');
+		expect(second.net?.map((n) => n.iface)).toEqual(['lo']);
+		expect(second.load?.cpus).toHaveLength(os.cpus().length);
+		expect(second.load?.currentLoad).toBeGreaterThanOrEqual(0);
+	});
+
+	it('starts a new worker after close()', async () => {
+		await reader.close();
+		expect((await reader('lo')).net?.map((n) => n.iface)).toEqual(['lo']);
 	});
 });

@@ -5,8 +5,6 @@ import type { Clock } from '$lib/streaming/timers';
 
 export type { SystemSampler };
 
-type SystemInformation = typeof import('systeminformation');
-
 const MB = 1024 * 1024;
 const finite = (value: unknown): number | null =>
 	typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -55,27 +53,99 @@ export function toSystemSample(
 	};
 }
 
+/** What one sample reads from `systeminformation`; a reading that failed is `null`. */
+export type HostReadings = Pick<Parameters<typeof toSystemSample>[0], 'load' | 'mem' | 'net'>;
+
+/** Reads CPU load, memory and the network rates of `interfaces` ('*' = every interface). */
+export type HostReader = (interfaces: string) => Promise<HostReadings>;
+
+// The worker's whole program. CommonJS, so that it runs from a string (`eval`) and needs no file of
+// its own next to the bundled server; systeminformation is resolved by the main thread.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const si = require(workerData.systeminformation);
+const settle = (promise) => promise.catch(() => null);
+parentPort.on('message', async ({ id, interfaces }) => {
+	const [load, mem, net] = await Promise.all([
+		settle(si.currentLoad()),
+		settle(si.mem()),
+		settle(si.networkStats(interfaces))
+	]);
+	parentPort.postMessage({ id, readings: { load, mem, net } });
+});
+`;
+
 /**
- * The real sampler over `systeminformation` (an optional dependency, loaded on first use).
- * Call `sample()` once at start-up: the first CPU and network readings need a baseline.
+ * Reads the host with `systeminformation` (an optional dependency) in a worker thread. On Linux
+ * `currentLoad()` runs a blocking `execSync` on every call; in the worker it never stalls the
+ * event loop that serves the streams. The worker starts on the first read, keeps the process
+ * alive only while a read is in flight, and is started again after a crash; `close()` ends it.
  */
-export function createSystemSampler(clock: Clock): SystemSampler {
+export function hostReaderInWorker(): HostReader & { close(): Promise<void> } {
+	let worker: Promise<import('node:worker_threads').Worker> | null = null;
+	let nextId = 0;
+	const waiting = new Map<number, { resolve(r: HostReadings): void; reject(e: unknown): void }>();
+	const start = async () => {
+		const [{ Worker }, { createRequire }] = await Promise.all([
+			import('node:worker_threads'),
+			import('node:module')
+		]);
+		const systeminformation = createRequire(import.meta.url).resolve('systeminformation');
+		const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { systeminformation } });
+		thread.on('message', ({ id, readings }: { id: number; readings: HostReadings }) => {
+			waiting.get(id)?.resolve(readings);
+			waiting.delete(id);
+			if (waiting.size === 0) thread.unref();
+		});
+		const fail = (error: unknown) => {
+			worker = null;
+			for (const { reject } of waiting.values()) reject(error);
+			waiting.clear();
+		};
+		thread.on('error', fail);
+		thread.on('exit', (code) => fail(new Error(`system sampler worker exited (${code})`)));
+		// Only a read in flight keeps the process alive (as a file read would): an idle worker
+		// must not hold it open on SIGTERM. After the listeners, which ref the worker again.
+		thread.unref();
+		return thread;
+	};
+	const read = async (interfaces: string) => {
+		const thread = await (worker ??= start().catch((error: unknown) => {
+			worker = null;
+			throw error;
+		}));
+		const id = nextId++;
+		return new Promise<HostReadings>((resolve, reject) => {
+			waiting.set(id, { resolve, reject });
+			thread.ref();
+			thread.postMessage({ id, interfaces });
+		});
+	};
+	return Object.assign(read, {
+		async close() {
+			const thread = await worker?.catch(() => null);
+			worker = null;
+			await thread?.terminate();
+		}
+	});
+}
+
+/**
+ * The real sampler: readings from `readHost` (by default `systeminformation` in a worker thread),
+ * uptime and load average from `node:os`. Call `sample()` once at start-up: the first CPU and
+ * network readings need a baseline.
+ */
+export function createSystemSampler(
+	clock: Clock,
+	readHost: HostReader = hostReaderInWorker()
+): SystemSampler {
 	let latest: SystemSample | null = null;
 	let pending: Promise<SystemSample> | null = null;
-	let si: Promise<SystemInformation> | null = null;
 	// '*' makes systeminformation look the interfaces up and read loopback too, a shell each per
 	// sample; after the first reading only the external interfaces are asked for.
 	let interfaces = '*';
-	const settle = <T>(promise: Promise<T>): Promise<T | null> => promise.catch(() => null);
 	const read = async (): Promise<SystemSample> => {
-		si ??= import('systeminformation').then((m) => (m.default ?? m) as SystemInformation);
-		const lib = await si;
-		const os = await import('node:os');
-		const [load, mem, net] = await Promise.all([
-			settle(lib.currentLoad()),
-			settle(lib.mem()),
-			settle(lib.networkStats(interfaces))
-		]);
+		const [{ load, mem, net }, os] = await Promise.all([readHost(interfaces), import('node:os')]);
 		const external = net?.map((n) => n.iface).filter((name) => name !== 'lo') ?? [];
 		if (interfaces === '*' && external.length > 0) interfaces = external.join(',');
 		// systeminformation's time().uptime is os.uptime(), but time() also runs a blocking shell
