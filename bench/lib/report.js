@@ -420,7 +420,7 @@ function clientMarkdown(/** @type {any} */ c) {
 		'',
 		'| measure | median | runs | target |',
 		'|---|---:|---|---|',
-		`| long tasks > 50 ms | ${fmtNum(c.longTasks)} (longest of all runs ${fmtMs(c.longestTaskMs)}) | ${each((r) => `${r.longTasks}`)} | none |`,
+		`| long tasks > 50 ms | ${fmtNum(c.longTasks)}${c.longestTaskMs ? ` (longest of all runs ${fmtMs(c.longestTaskMs)})` : ''} | ${each((r) => `${r.longTasks}`)} | none |`,
 		`| frames per second (requestAnimationFrame) | ${fmtNum(c.fps, 1)} | ${each((r) => fmtNum(r.fps, 1))} | ≥ 55 |`,
 		`| JS heap after GC, start → end | ${fmtMb(c.heapStartBytes)} → ${fmtMb(c.heapEndBytes)} | ${each((r) => `${fmtMb(r.heapStartBytes)} → ${fmtMb(r.heapEndBytes)}`)} | stable |`,
 		`| initial JS (gzip) | ${fmtKb(c.initialJsGzipBytes)} in ${c.initialJsFiles} files | | |`,
