@@ -10,7 +10,6 @@ import {
 	mkdirSync,
 	mkdtempSync,
 	readFileSync,
-	readdirSync,
 	rmSync,
 	statSync,
 	symlinkSync,
@@ -23,7 +22,7 @@ import { USAGE, parseArgs } from './lib/args.js';
 import { LoadGenerator } from './lib/loadgen.js';
 import { killAllChildren, readMachineCpu, sleep } from './lib/proc.js';
 import { renderMarkdown, summarize } from './lib/report.js';
-import { summarizeProfiles } from './lib/profile-summary.js';
+import { summarizeProfileDirs } from './lib/profile-summary.js';
 import { measure } from './lib/scenario.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -247,7 +246,7 @@ async function main() {
 		killAllChildren();
 	}
 
-	const profile = opts.cpuProf ? summarizeProfileDirs(profRoot) : null;
+	const profile = opts.cpuProf ? summarizeProfileDirs(profRoot, ROOT) : null;
 	const clientResult = await runClient(opts);
 	const finishedAt = new Date();
 	const result = {
@@ -356,23 +355,6 @@ async function waitForQuiet(/** @type {number} */ minutes) {
 			console.log(`waiting for a quieter machine: ${busyCores.toFixed(2)} cores busy`);
 	}
 	return { busyCores, waitedS: Math.round((Date.now() - started) / 1000) };
-}
-
-/**
- * Top self-time functions of (a) per profiled kind of run, from the `.cpuprofile` files that
- * `--cpu-prof` wrote; the files stay in bench/results/tmp/ for Chrome DevTools.
- */
-function summarizeProfileDirs(/** @type {string} */ root) {
-	if (!existsSync(root)) return null;
-	/** @type {Record<string, any>} */
-	const out = { dir: path.relative(ROOT, root), runs: {} };
-	for (const label of readdirSync(root)) {
-		const files = readdirSync(path.join(root, label))
-			.filter((f) => f.endsWith('.cpuprofile'))
-			.map((f) => path.join(root, label, f));
-		if (files.length) out.runs[label] = { files: files.length, ...summarizeProfiles(files) };
-	}
-	return out;
 }
 
 /** Keeps the measurements so far in bench/results/tmp/partial.json, in case the run dies. */

@@ -1,5 +1,6 @@
 /** Summarises V8 `.cpuprofile` files (from `node --cpu-prof`) into the functions with most self time. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * @typedef {object} ProfileNode
@@ -56,4 +57,43 @@ function shorten(/** @type {string} */ url) {
 		if (i >= 0) return url.slice(i + 1);
 	}
 	return url.replace(/^file:\/\//, '');
+}
+
+/** The thread of a profile from its name, `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile` (0 = main). */
+function threadOf(/** @type {string} */ file) {
+	return Number(path.basename(file).split('.')[4] ?? 0);
+}
+
+/**
+ * Top self-time functions of (a)'s main thread per profiled kind of run, from the `.cpuprofile`
+ * files that `--cpu-prof` wrote (they stay in bench/results/tmp/ for Chrome DevTools). Worker
+ * threads (the system sampler) are summed apart, so their idle time does not dilute the shares.
+ * @param {string} root the profile directory, one subdirectory per kind of run
+ * @param {string} base paths in the result are relative to this
+ */
+export function summarizeProfileDirs(root, base) {
+	if (!existsSync(root)) return null;
+	/** @type {Record<string, any>} */
+	const out = { dir: path.relative(base, root), runs: {} };
+	for (const label of readdirSync(root)) {
+		const files = readdirSync(path.join(root, label))
+			.filter((f) => f.endsWith('.cpuprofile'))
+			.map((f) => path.join(root, label, f));
+		const main = files.filter((f) => threadOf(f) === 0);
+		const workers = files.filter((f) => threadOf(f) !== 0);
+		if (main.length === 0) continue;
+		const summary = summarizeProfiles(main);
+		const other = workers.length ? summarizeProfiles(workers, 4) : null;
+		out.runs[label] = {
+			files: files.length,
+			...summary,
+			workers: other && {
+				threads: workers.length,
+				totalMs: other.totalMs,
+				busyMs: other.totalMs - (other.functions.find((f) => f.name === '(idle)')?.selfMs ?? 0),
+				functions: other.functions.filter((f) => f.name !== '(idle)')
+			}
+		};
+	}
+	return out;
 }

@@ -398,7 +398,7 @@ function profileMarkdown(/** @type {any} */ profile) {
 	return [
 		'### Where (a) spends its CPU (`--cpu-prof`)',
 		'',
-		'Self time over the whole life of one extra (a) process run with `node --cpu-prof` under the same load ' +
+		'Self time of the main thread over the whole life of one extra (a) process run with `node --cpu-prof` under the same load ' +
 			`(\`${label}\`: start-up, ramp, warm-up and window; ${fmtNum(run.totalMs / 1000, 1)} s sampled, idle included). ` +
 			`Its figures are kept out of the medians. Profile: \`${profile.dir}\` (open it in Chrome DevTools).`,
 		'',
@@ -407,7 +407,18 @@ function profileMarkdown(/** @type {any} */ profile) {
 		...run.functions.map(
 			(/** @type {any} */ f) =>
 				`| \`${f.name}\` | ${f.where ? `\`${f.where}\`` : ''} | ${fmtNum(f.selfMs)} ms | ${fmtNum(f.percent, 1)}% |`
-		)
+		),
+		...(run.workers
+			? [
+					'',
+					`Not in the table: ${run.workers.threads === 1 ? 'the worker thread' : `${run.workers.threads} worker threads`} of the system sampler ` +
+						`(\`systeminformation\`, off the event loop), busy ${fmtNum(run.workers.busyMs)} ms of ${fmtNum(run.workers.totalMs / 1000, 1)} s, mostly ` +
+						run.workers.functions
+							.map((/** @type {any} */ f) => `\`${f.name}\` ${fmtNum(f.selfMs)} ms`)
+							.join(', ') +
+						'.'
+				]
+			: [])
 	];
 }
 
