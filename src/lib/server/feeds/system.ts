@@ -82,23 +82,29 @@ parentPort.on('message', async ({ id, interfaces }) => {
  * alive only while a read is in flight, and is started again after a crash; `close()` ends it.
  */
 export function hostReaderInWorker(): HostReader & { close(): Promise<void> } {
-	let worker: Promise<import('node:worker_threads').Worker> | null = null;
+	type Waiting = Map<number, { resolve(r: HostReadings): void; reject(e: unknown): void }>;
+	type Running = { thread: import('node:worker_threads').Worker; waiting: Waiting };
+	let running: Promise<Running> | null = null;
+	let current: Running | null = null;
 	let nextId = 0;
-	const waiting = new Map<number, { resolve(r: HostReadings): void; reject(e: unknown): void }>();
-	const start = async () => {
+	const start = async (): Promise<Running> => {
 		const [{ Worker }, { createRequire }] = await Promise.all([
 			import('node:worker_threads'),
 			import('node:module')
 		]);
 		const systeminformation = createRequire(import.meta.url).resolve('systeminformation');
 		const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { systeminformation } });
+		// Each worker answers only the reads sent to it, so a late 'exit' of an old one cannot fail
+		// the reads of its successor.
+		const waiting: Waiting = new Map();
+		const self = { thread, waiting };
 		thread.on('message', ({ id, readings }: { id: number; readings: HostReadings }) => {
 			waiting.get(id)?.resolve(readings);
 			waiting.delete(id);
 			if (waiting.size === 0) thread.unref();
 		});
 		const fail = (error: unknown) => {
-			worker = null;
+			if (current === self) running = current = null;
 			for (const { reject } of waiting.values()) reject(error);
 			waiting.clear();
 		};
@@ -107,11 +113,12 @@ export function hostReaderInWorker(): HostReader & { close(): Promise<void> } {
 		// Only a read in flight keeps the process alive (as a file read would): an idle worker
 		// must not hold it open on SIGTERM. After the listeners, which ref the worker again.
 		thread.unref();
-		return thread;
+		current = self;
+		return self;
 	};
 	const read = async (interfaces: string) => {
-		const thread = await (worker ??= start().catch((error: unknown) => {
-			worker = null;
+		const { thread, waiting } = await (running ??= start().catch((error: unknown) => {
+			running = null;
 			throw error;
 		}));
 		const id = nextId++;
@@ -123,9 +130,9 @@ export function hostReaderInWorker(): HostReader & { close(): Promise<void> } {
 	};
 	return Object.assign(read, {
 		async close() {
-			const thread = await worker?.catch(() => null);
-			worker = null;
-			await thread?.terminate();
+			const stopping = await running?.catch(() => null);
+			running = current = null;
+			await stopping?.thread.terminate();
 		}
 	});
 }
