@@ -98,17 +98,21 @@ export function readMachineCpu() {
  * @returns {Promise<RunningServer>}
  */
 export async function startServer(spec, { port, nodeArgs = [], readyTimeoutMs = 20_000 }) {
-	const child = spawn(process.execPath, [...nodeArgs, '--import', PROBE, spec.entry], {
-		stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-		env: {
-			...process.env,
-			NODE_ENV: 'production',
-			PORT: String(port),
-			HOST: '127.0.0.1',
-			ORIGIN: `http://127.0.0.1:${port}`,
-			...spec.env
+	const child = spawn(
+		process.execPath,
+		[...nodeArgs, '--expose-gc', '--import', PROBE, spec.entry],
+		{
+			stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+			env: {
+				...process.env,
+				NODE_ENV: 'production',
+				PORT: String(port),
+				HOST: '127.0.0.1',
+				ORIGIN: `http://127.0.0.1:${port}`,
+				...spec.env
+			}
 		}
-	});
+	);
 	trackChild(child);
 	let logText = '';
 	const keep = (/** @type {Buffer} */ chunk) => {

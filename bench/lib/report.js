@@ -38,6 +38,7 @@ const METRICS = {
 	cpuSecondsPer1000Events: (/** @type {any} */ r) => r.cpuSecondsPer1000Events,
 	serverCpuPercent: (/** @type {any} */ r) => r.serverCpuPercent,
 	rssPerConnectionBytes: (/** @type {any} */ r) => r.rssPerConnectionBytes,
+	heapPerConnectionAfterGcBytes: (/** @type {any} */ r) => r.heapPerConnectionAfterGcBytes ?? null,
 	rssLoadBytes: (/** @type {any} */ r) => r.rssLoadBytes,
 	rssPeakBytes: (/** @type {any} */ r) => r.rssPeakBytes,
 	lagP99Ms: (/** @type {any} */ r) => r.eventLoopLagMs?.p99,
@@ -141,7 +142,10 @@ function targets(/** @type {any[]} */ bySize, /** @type {Record<string, any>} */
 	add(`p99 ≤ ${TARGETS.p99Ms} ms at 10k`, fmtMs(a.p99), a.p99 !== null && a.p99 <= TARGETS.p99Ms);
 	add(
 		'≤ 20 KB RSS per connection at 10k',
-		fmtKb(a.rssPerConnectionBytes),
+		fmtKb(a.rssPerConnectionBytes) +
+			(a.heapPerConnectionAfterGcBytes === null
+				? ''
+				: ` (JS heap after a forced full GC: ${fmtKb(a.heapPerConnectionAfterGcBytes)})`),
 		a.rssPerConnectionBytes !== null && a.rssPerConnectionBytes <= TARGETS.rssPerConnectionBytes
 	);
 	const vsB = at.ratios['a/b']?.cpuSecondsPer1000Events ?? null;
@@ -241,7 +245,10 @@ export async function renderMarkdown(result) {
 				'`stocks:*` events count, whose `epoch_ms` is the publish time; `time` events are left out because their `epoch_ms` is truncated ' +
 				'to the second (their lateness against the second boundary is kept in the JSON).',
 			"- **CPU**: the server process's user + system time from `/proc/<pid>/stat` over the window (10 ms ticks), divided by " +
-				'events delivered / 1000. **RSS per connection**: (RSS at the end of the window − idle RSS) / streams held.',
+				'events delivered / 1000. **RSS per connection**: (RSS at the end of the window − idle RSS) / streams held; it counts the garbage ' +
+				'waiting for the next collection and the heap pages V8 keeps after it. **JS heap after GC**: (V8 heap used after two forced ' +
+				'full collections once the window is over − the same at idle) / streams held, every server running with `--expose-gc`: ' +
+				'what the open streams hold in JavaScript objects (RSS itself does not fall at once after a GC, so it is not shown after one).',
 			'- **Ramp**: time to open the N streams (at most 400 connects in flight). **Other load**: CPU that other processes ' +
 				'on the machine used during the window, in cores (all busy CPU from `/proc/stat` minus the server and the load ' +
 				'generator); anything above 0 competed with the server for the two cores.',
@@ -258,15 +265,15 @@ export async function renderMarkdown(result) {
 	for (const size of summary.bySize) {
 		md.push(`### ${fmtNum(size.clients)} clients`, '');
 		md.push(
-			'| server | held | failures | events/s | delivered | p50 | p99 | stocks p99 | CPU % | CPU s / 1k events | RSS / conn | loop lag p99 | ramp | other load |',
-			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+			'| server | held | failures | events/s | delivered | p50 | p99 | stocks p99 | CPU % | CPU s / 1k events | RSS / conn | JS heap / conn after GC | loop lag p99 | ramp | other load |',
+			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
 		);
 		for (const [key, m] of Object.entries(size.servers)) {
 			const mm = /** @type {any} */ (m);
 			md.push(
 				`| ${label(key)} | ${fmtNum(mm.held)} | ${mm.failuresWorst} | ${fmtNum(mm.eventsPerSecond)} | ${fmtNum(mm.deliveredPercent)}% | ${fmtMs(mm.p50)} | ${fmtMs(mm.p99)} | ` +
 					`${fmtMs(mm.stocksP99)} | ${fmtNum(mm.serverCpuPercent)} | ${fmtNum(mm.cpuSecondsPer1000Events, 4)} | ` +
-					`${fmtKb(mm.rssPerConnectionBytes)} | ${mm.lagP99Ms === null ? '–' : `${fmtNum(mm.lagP99Ms, 1)} ms`} | ` +
+					`${fmtKb(mm.rssPerConnectionBytes)} | ${mm.heapPerConnectionAfterGcBytes === null ? '–' : fmtKb(mm.heapPerConnectionAfterGcBytes)} | ${mm.lagP99Ms === null ? '–' : `${fmtNum(mm.lagP99Ms, 1)} ms`} | ` +
 					`${fmtNum((mm.rampMs ?? 0) / 1000, 1)} s | ${fmtNum(mm.otherCores, 2)} |`
 			);
 		}

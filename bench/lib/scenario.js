@@ -39,6 +39,7 @@ export async function measure(o) {
 	try {
 		await sleep(o.idleMs ?? 1000);
 		const idle = readProcStat(server.pid);
+		const idleGc = await server.ask({ cmd: 'gc' }, 15_000).catch(() => null);
 		const openedNormal = await o.loadgen.open({ port, path: STREAM_PATH, count: o.normal });
 		const openedSlow = slow
 			? await o.loadgen.open({ port, path: STREAM_PATH, count: slow, slow: true })
@@ -69,6 +70,12 @@ export async function measure(o) {
 		const metrics = await scrapeMetrics(port);
 
 		const held = load.openNormal ?? 0;
+		// After everything else was read: a full GC on a loaded server pauses it.
+		const loadGc = await server.ask({ cmd: 'gc' }, 15_000).catch(() => null);
+		const heapAfterGc =
+			held && idleGc?.collected && loadGc?.collected
+				? (loadGc.heapUsedBytes - idleGc.heapUsedBytes) / held
+				: null;
 		const events = load.events ?? 0;
 		const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
 		const failures = openedNormal.failed + (openedNormal.opened - held);
@@ -115,6 +122,7 @@ export async function measure(o) {
 			rssPeakBytes: Math.max(...rssSeries),
 			rssSeriesMb: rssSeries.map((b) => Math.round(b / 1048576)),
 			rssPerConnectionBytes: held ? (after.rssBytes - idle.rssBytes) / held : null,
+			heapPerConnectionAfterGcBytes: heapAfterGc,
 			eventLoopLagMs: lag ? { p50: lag.p50, p99: lag.p99, max: lag.max, mean: lag.mean } : null,
 			metrics,
 			// What else ran: CPU of every other process on the machine during the window, in cores.
