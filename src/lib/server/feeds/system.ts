@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { SystemSample } from '$lib/shared/contract';
 import { round } from '$lib/shared/numbers';
 import type { SystemSampler } from '$lib/streaming/feeds/system';
@@ -83,15 +86,9 @@ parentPort.on('message', async ({ id, interfaces }) => {
  */
 export function hostReaderInWorker(): HostReader & { close(): Promise<void> } {
 	type Waiting = Map<number, { resolve(r: HostReadings): void; reject(e: unknown): void }>;
-	type Running = { thread: import('node:worker_threads').Worker; waiting: Waiting };
-	let running: Promise<Running> | null = null;
-	let current: Running | null = null;
+	let running: { thread: Worker; waiting: Waiting } | null = null;
 	let nextId = 0;
-	const start = async (): Promise<Running> => {
-		const [{ Worker }, { createRequire }] = await Promise.all([
-			import('node:worker_threads'),
-			import('node:module')
-		]);
+	const start = () => {
 		const systeminformation = createRequire(import.meta.url).resolve('systeminformation');
 		const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { systeminformation } });
 		// Each worker answers only the reads sent to it, so a late 'exit' of an old one cannot fail
@@ -104,7 +101,7 @@ export function hostReaderInWorker(): HostReader & { close(): Promise<void> } {
 			if (waiting.size === 0) thread.unref();
 		});
 		const fail = (error: unknown) => {
-			if (current === self) running = current = null;
+			if (running === self) running = null;
 			for (const { reject } of waiting.values()) reject(error);
 			waiting.clear();
 		};
@@ -113,14 +110,10 @@ export function hostReaderInWorker(): HostReader & { close(): Promise<void> } {
 		// Only a read in flight keeps the process alive (as a file read would): an idle worker
 		// must not hold it open on SIGTERM. After the listeners, which ref the worker again.
 		thread.unref();
-		current = self;
 		return self;
 	};
 	const read = async (interfaces: string) => {
-		const { thread, waiting } = await (running ??= start().catch((error: unknown) => {
-			running = null;
-			throw error;
-		}));
+		const { thread, waiting } = (running ??= start());
 		const id = nextId++;
 		return new Promise<HostReadings>((resolve, reject) => {
 			waiting.set(id, { resolve, reject });
@@ -130,8 +123,8 @@ export function hostReaderInWorker(): HostReader & { close(): Promise<void> } {
 	};
 	return Object.assign(read, {
 		async close() {
-			const stopping = await running?.catch(() => null);
-			running = current = null;
+			const stopping = running;
+			running = null;
 			await stopping?.thread.terminate();
 		}
 	});
@@ -152,7 +145,7 @@ export function createSystemSampler(
 	// sample; after the first reading only the external interfaces are asked for.
 	let interfaces = '*';
 	const read = async (): Promise<SystemSample> => {
-		const [{ load, mem, net }, os] = await Promise.all([readHost(interfaces), import('node:os')]);
+		const { load, mem, net } = await readHost(interfaces);
 		const external = net?.map((n) => n.iface).filter((name) => name !== 'lo') ?? [];
 		if (interfaces === '*' && external.length > 0) interfaces = external.join(',');
 		// systeminformation's time().uptime is os.uptime(), but time() also runs a blocking shell
