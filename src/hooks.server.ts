@@ -1,9 +1,9 @@
 import type { Handle } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { handleApi, initLiveFeeds } from '$lib/server/handle';
-import { getLiveFeeds } from '$lib/server/live-feeds';
+import { handleApi, initBackend } from '$lib/server/handle';
+import { getBackend } from '$lib/server/backend';
 
-export const init = initLiveFeeds;
+export const init = initBackend;
 
 /**
  * Fills app.html's `live-feeds-symbols` meta tag with this server's `STOCK_SYMBOLS`, so the
@@ -15,7 +15,7 @@ const serverSymbols: Handle = ({ event, resolve }) =>
 		transformPageChunk: ({ html }) =>
 			html.replace(
 				'%live-feeds.symbols%',
-				getLiveFeeds()
+				getBackend()
 					.config.stockSymbols.map((s) => s.symbol)
 					.join(',')
 			)

@@ -1,7 +1,7 @@
-import { getLiveFeeds } from 'live-feeds/server';
+import { getBackend } from 'live-feeds/server';
 import type { ServerInit } from '@sveltejs/kit';
 
 export const init: ServerInit = () => {
 	// adapter-node waits for open responses on SIGTERM: close our own streams so it can exit.
-	process.once('SIGTERM', () => getLiveFeeds().shutdown());
+	process.once('SIGTERM', () => getBackend().shutdown());
 };

@@ -5,9 +5,9 @@ import {
 	seededRandom,
 	type ApiFailure
 } from '$lib/shared';
-import { defaultConfig } from '$lib/streaming/config';
-import { LiveFeeds } from '$lib/streaming/live-feeds';
-import type { SseConnection } from '$lib/streaming/sse/connection';
+import { defaultConfig } from '$lib/backend/config';
+import { Backend } from '$lib/backend/backend';
+import type { SseConnection } from '$lib/backend/sse/connection';
 import { scenarioTiming, type ScenarioName, type ScenarioTiming } from './scenarios';
 import { createSystemSim, simulatedSampler } from './system-sim';
 
@@ -40,14 +40,14 @@ export interface MockBackendOptions {
 }
 
 /**
- * The mock server: the server's own `LiveFeeds` (hubs, replay, multiplexing, jobs, caps) on a
+ * The mock server: the server's own `Backend` (hubs, replay, multiplexing, jobs, caps) on a
  * synthetic host, with no metrics, plus the scenario. Handlers (handlers.ts) are a thin layer on it.
  */
 export class MockBackend {
 	readonly seed: number;
 	readonly inferReconnects: boolean;
 	/** The feeds every handler serves. */
-	readonly feeds: LiveFeeds;
+	readonly feeds: Backend;
 	readonly #dropRandom: () => number;
 	readonly #scenarioListeners = new Set<(name: ScenarioName) => void>();
 	readonly #resumes = new Map<string, { id: string; at: number }>();
@@ -61,7 +61,7 @@ export class MockBackend {
 		this.#dropRandom = seededRandom(this.seed + 2);
 		const idRandom = seededRandom(this.seed + 3);
 		const base = defaultConfig();
-		this.feeds = new LiveFeeds({
+		this.feeds = new Backend({
 			config: {
 				...base,
 				retryMs: options.retryMs ?? base.retryMs,

@@ -1,6 +1,6 @@
 /**
  * The MSW handlers: every route of the contract, answered by the very endpoint functions the
- * server's `+server.ts` routes call, on the mock backend's `LiveFeeds`. Errors, CORS, `404` and
+ * server's `+server.ts` routes call, on the mock backend's `Backend`. Errors, CORS, `404` and
  * `405` come from the same `answerApi` as the server's `handle` hook.
  *
  * Why `http.*` with the endpoints' streaming `Response` and not msw's `sse()` (msw 2.15): `sse()`
@@ -9,9 +9,9 @@
  */
 import { http, type HttpHandler } from 'msw';
 import { PATHS } from '$lib/shared';
-import { answerApi } from '$lib/streaming/api';
-import { createEndpoints, type Endpoint, type JobRequest } from '$lib/streaming/endpoints';
-import { errorResponse, methodNotAllowed } from '$lib/streaming/http';
+import { answerApi } from '$lib/backend/api';
+import { createEndpoints, type Endpoint, type JobRequest } from '$lib/backend/endpoints';
+import { errorResponse, methodNotAllowed } from '$lib/backend/http';
 import type { MockBackend } from './backend';
 
 /** Options of `createHandlers`. */

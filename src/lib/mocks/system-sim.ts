@@ -1,5 +1,5 @@
 import { round, type RandomSource, type SystemSample } from '$lib/shared';
-import type { SystemSampler } from '$lib/streaming/feeds/system';
+import type { SystemSampler } from '$lib/backend/producers/system';
 
 /** Options of the synthetic host. */
 export interface SystemSimOptions {

@@ -1,6 +1,6 @@
 import { DEFAULTS } from '$lib/shared/contract';
 import { parseStockSymbols, type StockSymbol } from '$lib/shared/stocks';
-import { defaultConfig, type ServerConfig } from '$lib/streaming/config';
+import { defaultConfig, type ServerConfig } from '$lib/backend/config';
 
 export type { ServerConfig };
 

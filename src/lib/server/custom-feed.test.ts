@@ -1,14 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig } from './config';
 import { createFeed, intervalProducer } from './custom-feed';
-import { LiveFeeds } from './live-feeds';
-import type { SystemSampler } from './feeds/system';
-import { collect } from '$lib/streaming/testing';
+import type { Backend } from '$lib/backend/backend';
+import { createServerBackend } from './backend';
+import type { SystemSampler } from './system-sampler';
+import { collect } from '$lib/backend/testing';
 
 const sampler: SystemSampler = { latest: null, sample: () => Promise.reject(new Error('unused')) };
 
 function setup(env: Record<string, string> = {}) {
-	const feeds = new LiveFeeds({ config: readConfig(env), sampler });
+	const feeds = createServerBackend({ config: readConfig(env), sampler });
 	let count = 0;
 	const feed = createFeed({
 		name: 'visitors',

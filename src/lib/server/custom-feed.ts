@@ -4,13 +4,13 @@
  * replay buffer) and the process's stream registry (connection caps, heartbeats, shutdown).
  */
 import { checkQuery, parseEventId } from '$lib/shared/validate';
-import { endpoint, openStream, type FeedRequest } from '$lib/streaming/endpoints';
-import { applyCors, errorResponse } from '$lib/streaming/http';
-import type { Hub, Producer } from '$lib/streaming/hub';
-import type { LiveFeeds } from '$lib/streaming/live-feeds';
-import type { Clock } from '$lib/streaming/timers';
+import { endpoint, openStream, type FeedRequest } from '$lib/backend/endpoints';
+import { applyCors, errorResponse } from '$lib/backend/http';
+import type { Hub, Producer } from '$lib/backend/hub';
+import type { Backend } from '$lib/backend/backend';
+import type { Clock } from '$lib/backend/timers';
 import { ConfigError } from './config';
-import { getLiveFeeds } from './live-feeds';
+import { getBackend } from './backend';
 
 /** A producer, or a function that makes one from the server's clock (so its timers are counted). */
 export type ProducerSource<T> = Producer<T> | ((clock: Clock) => Producer<T>);
@@ -21,8 +21,8 @@ export interface CustomFeedOptions<T> {
 	name: string;
 	/** Makes the feed's events; started with the first client and stopped after the last. */
 	producer: ProducerSource<T>;
-	/** The server whose streams, bus and clock the feed shares. Default: `getLiveFeeds()`. */
-	feeds?: LiveFeeds | (() => LiveFeeds);
+	/** The server whose streams, bus and clock the feed shares. Default: `getBackend()`. */
+	feeds?: Backend | (() => Backend);
 	/** Origins allowed to read the feed cross-origin. Default: that server's `ALLOWED_ORIGINS`. */
 	allowedOrigins?: readonly string[];
 }
@@ -58,10 +58,10 @@ export function createFeed<T>(options: CustomFeedOptions<T>): CustomFeed<T> {
 	}
 	const { name } = options;
 	const resolveFeeds = () =>
-		typeof options.feeds === 'function' ? options.feeds() : (options.feeds ?? getLiveFeeds());
+		typeof options.feeds === 'function' ? options.feeds() : (options.feeds ?? getBackend());
 	// Made on the first request, not at import: SvelteKit imports every +server.ts while building.
 	let hub: Hub<T> | null = null;
-	const hubOf = (feeds: LiveFeeds): Hub<T> =>
+	const hubOf = (feeds: Backend): Hub<T> =>
 		(hub ??= feeds.hub(`custom:${name}`, producerOf(options.producer, feeds.clock), {
 			label: name
 		}));

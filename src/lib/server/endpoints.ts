@@ -1,11 +1,11 @@
 /**
- * The handler of every route on the process's `LiveFeeds`. A `+server.ts` file only passes its
+ * The handler of every route on the process's `Backend`. A `+server.ts` file only passes its
  * request here, so another SvelteKit app can serve the same feeds from its own routes.
  */
-import { createEndpoints } from '$lib/streaming/endpoints';
-import { getLiveFeeds } from './live-feeds';
+import { createEndpoints } from '$lib/backend/endpoints';
+import { getBackend } from './backend';
 
-export type { FeedRequest, JobRequest } from '$lib/streaming/endpoints';
+export type { FeedRequest, JobRequest } from '$lib/backend/endpoints';
 
 export const {
 	timeStream,
@@ -18,4 +18,4 @@ export const {
 	cancelTraining,
 	health,
 	metrics
-} = createEndpoints(getLiveFeeds);
+} = createEndpoints(getBackend);

@@ -4,23 +4,23 @@
  * system sampler, and shutdown on `SIGTERM`. An app serving the feeds exports them from hooks.server.ts.
  */
 import type { Handle, ServerInit } from '@sveltejs/kit';
-import { answerApi, isApiPath } from '$lib/streaming/api';
-import { getLiveFeeds } from './live-feeds';
+import { answerApi, isApiPath } from '$lib/backend/api';
+import { getBackend } from './backend';
 
 export { isApiPath };
 
 const SHUTDOWN_HOOKED = Symbol.for('live-feeds.shutdown-hooked');
 
 /** SvelteKit `init`: takes the first system readings and closes every stream on `SIGTERM`. */
-export const initLiveFeeds: ServerInit = async () => {
-	const feeds = getLiveFeeds();
+export const initBackend: ServerInit = async () => {
+	const feeds = getBackend();
 	// The first CPU and network readings need a baseline; take it before the first client.
 	await feeds.prime();
 	const flags = globalThis as { [SHUTDOWN_HOOKED]?: boolean };
 	if (!flags[SHUTDOWN_HOOKED]) {
 		flags[SHUTDOWN_HOOKED] = true;
 		// adapter-node also listens: it stops accepting and exits once our streams have closed.
-		process.once('SIGTERM', () => getLiveFeeds().shutdown());
+		process.once('SIGTERM', () => getBackend().shutdown());
 	}
 };
 
@@ -28,5 +28,5 @@ export const initLiveFeeds: ServerInit = async () => {
 export const handleApi: Handle = async ({ event, resolve }) => {
 	if (!isApiPath(event.url.pathname)) return resolve(event);
 	const route = event.route.id === null ? null : () => resolve(event);
-	return answerApi(event.request, event.url, getLiveFeeds().config.allowedOrigins, route);
+	return answerApi(event.request, event.url, getBackend().config.allowedOrigins, route);
 };

@@ -4,8 +4,9 @@
  * `export const GET = (event) => stocksStream(event);`. Server-only: never import it in a browser.
  */
 export * from './endpoints';
-export { LiveFeeds, getLiveFeeds, type LiveFeedsOptions } from './live-feeds';
-export { handleApi, initLiveFeeds, isApiPath } from './handle';
+export { createServerBackend, getBackend, type ServerBackendOptions } from './backend';
+export { Backend, type BackendOptions } from '$lib/backend/backend';
+export { handleApi, initBackend, isApiPath } from './handle';
 export {
 	createFeed,
 	intervalProducer,
@@ -14,17 +15,17 @@ export {
 	type IntervalProducerOptions,
 	type ProducerSource
 } from './custom-feed';
-export { Hub, type Producer, type HubOptions, type JoinOptions } from '$lib/streaming/hub';
-export { createMemoryBus, type FeedBus, type FeedMessage } from '$lib/streaming/bus';
+export { Hub, type Producer, type HubOptions, type JoinOptions } from '$lib/backend/hub';
+export { createMemoryBus, type FeedBus, type FeedMessage } from '$lib/backend/bus';
 export { readConfig, ConfigError, type ServerConfig } from './config';
-export { createClock, type Clock, type TimerHandle } from '$lib/streaming/timers';
+export { createClock, type Clock, type TimerHandle } from '$lib/backend/timers';
 export {
 	createSystemSampler,
 	hostReaderInWorker,
 	type HostReader,
 	type HostReadings,
 	type SystemSampler
-} from './feeds/system';
+} from './system-sampler';
 export {
 	applyCors,
 	preflight,
@@ -32,12 +33,12 @@ export {
 	jsonResponse,
 	methodNotAllowed,
 	lastEventIdOf
-} from '$lib/streaming/http';
+} from '$lib/backend/http';
 export {
 	StreamRegistry,
 	streamResponse,
 	SSE_HEADERS,
 	type StreamLimits
-} from '$lib/streaming/sse/streams';
-export type { SseConnection, CloseReason } from '$lib/streaming/sse/connection';
-export type { LiveFeedsMetrics } from './metrics';
+} from '$lib/backend/sse/registry';
+export type { SseConnection, CloseReason } from '$lib/backend/sse/connection';
+export type { BackendMetrics } from './metrics';

@@ -3,16 +3,16 @@
  * `MetricsSink`, so prom-client stays on the server.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LiveFeeds } from '$lib/streaming/live-feeds';
-import type { MetricsSink } from '$lib/streaming/metrics';
+import type { Backend } from '$lib/backend/backend';
+import type { MetricsSink } from '$lib/backend/metrics';
 
 /** The server's Prometheus metrics, in a registry of their own (no global state to clash on reload). */
-export interface LiveFeedsMetrics extends MetricsSink {
+export interface BackendMetrics extends MetricsSink {
 	registry: Registry;
 }
 
 /** Creates the metrics of `feeds`; the gauges read it on scrape. */
-export function createMetrics(feeds: LiveFeeds): LiveFeedsMetrics {
+export function createMetrics(feeds: Backend): BackendMetrics {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 	new Gauge({

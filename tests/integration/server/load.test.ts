@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
-import type { LiveFeeds } from '$lib/server/live-feeds';
+import type { Backend } from '$lib/backend/backend';
 import { readMetrics, startApp, sumMetric, waitFor, watch, type App, type Watcher } from './app';
 
 let app: App;
@@ -21,11 +21,11 @@ afterAll(async () => {
 });
 
 /** The app's process-wide instance (the built handler runs in this process). */
-function liveFeeds(): LiveFeeds {
-	const feeds = (globalThis as { [key: symbol]: LiveFeeds | undefined })[
+function liveFeeds(): Backend {
+	const feeds = (globalThis as { [key: symbol]: Backend | undefined })[
 		Symbol.for('live-feeds.server')
 	];
-	if (!feeds) throw new Error('the app has not created its LiveFeeds instance');
+	if (!feeds) throw new Error('the app has not created its Backend instance');
 	return feeds;
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClock } from '../timers';
-import { SSE_HEADERS, StreamRegistry, streamResponse, type StreamLimits } from './streams';
+import { SSE_HEADERS, StreamRegistry, streamResponse, type StreamLimits } from './registry';
 
 const LIMITS: StreamLimits = {
 	retryMs: 2000,

@@ -1,5 +1,5 @@
 /**
- * Request handlers for every route of the contract, on a given `LiveFeeds`. The server's
+ * Request handlers for every route of the contract, on a given `Backend`. The server's
  * `+server.ts` files and the mock's MSW handlers both call these, so both answer the same way.
  */
 import type { Health, TrainingCreated, TrainingJobList } from '$lib/shared/contract';
@@ -14,9 +14,9 @@ import {
 	parseTrainingOptions
 } from '$lib/shared/validate';
 import { errorResponse, jsonResponse, lastEventIdOf, readJsonBody } from './http';
-import type { LiveFeeds } from './live-feeds';
+import type { Backend } from './backend';
 import type { SseConnection } from './sse/connection';
-import { SSE_HEADERS, streamResponse } from './sse/streams';
+import { SSE_HEADERS, streamResponse } from './sse/registry';
 
 /** What the handlers need of a request; SvelteKit's `RequestEvent` fits. */
 export interface FeedRequest {
@@ -31,7 +31,7 @@ export type JobRequest = FeedRequest & { params: { id: string } };
 /** A route's handler; `feeds` defaults to the backend the handlers were made for. */
 export type Endpoint<E extends FeedRequest = FeedRequest> = (
 	event: E,
-	feeds?: LiveFeeds
+	feeds?: Backend
 ) => Promise<Response>;
 
 /**
@@ -39,8 +39,8 @@ export type Endpoint<E extends FeedRequest = FeedRequest> = (
  * `feeds` is the default backend when the caller passes none.
  */
 export function endpoint<E extends FeedRequest>(
-	handler: (event: E, feeds: LiveFeeds) => Response | Promise<Response>,
-	feeds: () => LiveFeeds
+	handler: (event: E, feeds: Backend) => Response | Promise<Response>,
+	feeds: () => Backend
 ): Endpoint<E> {
 	return async (event, given = feeds()) => {
 		try {
@@ -60,7 +60,7 @@ function query(event: FeedRequest, allowed: readonly string[]): ApiFailure | nul
 /** Opens a stream for `feed` after the caps allow it; `attach` joins it to its source and returns the leave. */
 export function openStream(
 	event: FeedRequest,
-	feeds: LiveFeeds,
+	feeds: Backend,
 	feed: string,
 	attach: (connection: SseConnection, lastEventId: string | null) => () => void
 ): Response {
@@ -83,7 +83,7 @@ export function openStream(
 	return streamResponse(connection);
 }
 
-function findJob(feeds: LiveFeeds, id: string) {
+function findJob(feeds: Backend, id: string) {
 	const job = JOB_ID_PATTERN.test(id) ? feeds.jobs.get(id) : undefined;
 	return (
 		job ??
@@ -96,7 +96,7 @@ function findJob(feeds: LiveFeeds, id: string) {
 }
 
 /** The handler of every route of the contract, on the backend `backend()` returns. */
-export function createEndpoints(backend: () => LiveFeeds) {
+export function createEndpoints(backend: () => Backend) {
 	return {
 		/** `GET /api/feeds/time`. */
 		timeStream: endpoint((event, feeds) => {

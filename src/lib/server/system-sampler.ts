@@ -3,8 +3,8 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SystemSample } from '$lib/shared/contract';
 import { round } from '$lib/shared/numbers';
-import type { SystemSampler } from '$lib/streaming/feeds/system';
-import type { Clock } from '$lib/streaming/timers';
+import type { SystemSampler } from '$lib/backend/producers/system';
+import type { Clock } from '$lib/backend/timers';
 
 export type { SystemSampler };
 

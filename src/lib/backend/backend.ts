@@ -2,13 +2,13 @@ import type { StockQuote, SystemSample, TimeTick, Topic } from '$lib/shared/cont
 import { createStockWalk, type StockWalk } from '$lib/shared/stocks';
 import { createMemoryBus, type FeedBus } from './bus';
 import type { ServerConfig } from './config';
-import { MuxChannel, type MuxSource } from './feeds/multiplex';
-import { stocksProducer } from './feeds/stocks';
-import { systemProducer, type SystemSampler } from './feeds/system';
-import { timeProducer } from './feeds/time';
+import { MultiplexChannel, type MultiplexSource } from './multiplex';
+import { stocksProducer } from './producers/stocks';
+import { systemProducer, type SystemSampler } from './producers/system';
+import { timeProducer } from './producers/time';
 import { Hub } from './hub';
 import { noMetrics, type MetricsSink } from './metrics';
-import { StreamRegistry } from './sse/streams';
+import { StreamRegistry } from './sse/registry';
 import type { SseConnection } from './sse/connection';
 import { createClock, type Clock } from './timers';
 import { JobStore } from './training/jobs';
@@ -24,13 +24,13 @@ export interface FeedPace {
 /** The contract's own pace. */
 export const NORMAL_PACE: FeedPace = { slowFactor: () => 1, stockBurst: () => null };
 
-/** Everything `LiveFeeds` runs on; the server (server/live-feeds.ts) and the mock fill these in. */
-export interface CoreOptions {
+/** Everything `Backend` runs on; the server (server/backend.ts) and the mock fill these in. */
+export interface BackendOptions {
 	config: ServerConfig;
 	/** Reads the host (or simulates one). */
 	sampler: SystemSampler;
 	/** Makes the metrics sink once the feeds exist (its gauges read them). Default: `noMetrics`. */
-	metrics?: (feeds: LiveFeeds) => MetricsSink;
+	metrics?: (feeds: Backend) => MetricsSink;
 	/** Default: real timers. */
 	clock?: Clock;
 	/** Default: the in-memory bus. */
@@ -50,7 +50,7 @@ export interface CoreOptions {
  * training jobs, the open streams and the metrics. Nothing here is Node-only, so the server and
  * the mock backend in the browser run the same code.
  */
-export class LiveFeeds {
+export class Backend {
 	readonly config: ServerConfig;
 	readonly clock: Clock;
 	readonly bus: FeedBus;
@@ -64,9 +64,9 @@ export class LiveFeeds {
 	readonly stocks: Hub<StockQuote>;
 	readonly startedAt: number;
 	readonly #system = new Map<number, Hub<SystemSample>>();
-	readonly #channels = new Map<string, MuxChannel>();
+	readonly #channels = new Map<string, MultiplexChannel>();
 
-	constructor(options: CoreOptions) {
+	constructor(options: BackendOptions) {
 		this.config = options.config;
 		this.clock = options.clock ?? createClock();
 		this.bus = options.bus ?? createMemoryBus();
@@ -141,11 +141,11 @@ export class LiveFeeds {
 	}
 
 	/** The shared channel for a set of feeds; clients asking for the same set share one. */
-	channel(topics: Topic[], symbols: string[], intervalMs: number): MuxChannel {
+	channel(topics: Topic[], symbols: string[], intervalMs: number): MultiplexChannel {
 		const key = `${topics.join(',')}|${symbols.join(',')}|${intervalMs}`;
 		let channel = this.#channels.get(key);
 		if (!channel) {
-			const sources: MuxSource[] = topics.map((topic) => {
+			const sources: MultiplexSource[] = topics.map((topic) => {
 				if (topic === 'time') return { topic, hub: this.time as Hub<unknown> };
 				if (topic === 'system') return { topic, hub: this.system(intervalMs) as Hub<unknown> };
 				return {
@@ -154,7 +154,7 @@ export class LiveFeeds {
 					filter: (message) => symbols.includes(message.event)
 				};
 			});
-			channel = new MuxChannel(
+			channel = new MultiplexChannel(
 				sources,
 				() => this.#channels.delete(key),
 				(clients, bytes) => this.metrics.sent('multiplex', clients, bytes),

@@ -1,12 +1,12 @@
 import type { Topic } from '$lib/shared/contract';
 import { encodeEvent } from '$lib/shared/sse';
 import { formatMultiplexId, parseMultiplexId } from '$lib/shared/validate';
-import type { FeedMessage } from '../bus';
-import { concat, type Hub, type HubEntry } from '../hub';
-import { toBytes, type SseConnection } from '../sse/connection';
+import type { FeedMessage } from './bus';
+import { concat, type Hub, type HubEntry } from './hub';
+import { toBytes, type SseConnection } from './sse/connection';
 
 /** One feed carried by a multiplexed channel. */
-export interface MuxSource {
+export interface MultiplexSource {
 	topic: Topic;
 	hub: Hub<unknown>;
 	/** Only messages that pass are carried (the stocks symbol filter). */
@@ -23,14 +23,14 @@ export function muxEventName(topic: Topic, event: string): string {
  * interval) share a channel, so each event is encoded once per channel, not once per client.
  * The id records every feed's position (`time=12;stocks=40`), so a reconnect resumes each feed.
  */
-export class MuxChannel {
+export class MultiplexChannel {
 	readonly #clients = new Set<SseConnection>();
 	readonly #positions: Partial<Record<Topic, number>> = {};
 	readonly #topics: Topic[];
 	#unlisten: (() => void)[] = [];
 
 	constructor(
-		readonly sources: MuxSource[],
+		readonly sources: MultiplexSource[],
 		readonly onEmpty: () => void,
 		readonly onFanOut: (clients: number, bytes: number) => void = () => {},
 		readonly onReplay: () => void = () => {}
@@ -86,7 +86,7 @@ export class MuxChannel {
 		for (const source of this.sources) this.#positions[source.topic] ??= source.hub.lastId;
 	}
 
-	#deliver(source: MuxSource, entry: HubEntry<unknown>): void {
+	#deliver(source: MultiplexSource, entry: HubEntry<unknown>): void {
 		if (source.filter && !source.filter(entry)) return;
 		this.#positions[source.topic] = entry.id;
 		const bytes = this.#encode(source.topic, entry, this.#positions);
@@ -110,7 +110,7 @@ export class MuxChannel {
 	 * the very end, where the id holds every position `final` (default: what was advanced).
 	 */
 	#snapshot(
-		sources: MuxSource[],
+		sources: MultiplexSource[],
 		positions: Partial<Record<Topic, number>>,
 		final: Partial<Record<Topic, number>> = positions
 	): Uint8Array[] {
@@ -131,7 +131,7 @@ export class MuxChannel {
 	 * A lazy replay: feeds the buffer no longer covers get their snapshot first, then the missed
 	 * events of all feeds merged in the order they happened, each with the client's own positions.
 	 */
-	#catchUp(resume: Partial<Record<Topic, number>>, stale: MuxSource[]) {
+	#catchUp(resume: Partial<Record<Topic, number>>, stale: MultiplexSource[]) {
 		const positions: Partial<Record<Topic, number>> = { ...resume };
 		for (const source of stale) delete positions[source.topic];
 		let head: Uint8Array | null =
@@ -145,7 +145,7 @@ export class MuxChannel {
 					return bytes;
 				}
 				for (;;) {
-					let best: { source: MuxSource; entry: HubEntry<unknown> } | null = null;
+					let best: { source: MultiplexSource; entry: HubEntry<unknown> } | null = null;
 					for (const source of this.sources) {
 						const entry = source.hub.entryAfter(positions[source.topic] ?? source.hub.lastId);
 						if (entry === null) {

@@ -15,7 +15,7 @@ function sources(dir: string): string[] {
 	});
 }
 
-describe('src/lib/streaming', () => {
+describe('src/lib/backend', () => {
 	it('imports nothing Node-only, so the mock backend runs it in the browser', () => {
 		const files = sources(ROOT);
 		expect(files.length).toBeGreaterThan(10);

@@ -1,8 +1,13 @@
 import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
-import { createClock } from '$lib/streaming/timers';
-import { createSystemSampler, hostReaderInWorker, toSystemSample, type HostReader } from './system';
+import { createClock } from '$lib/backend/timers';
+import {
+	createSystemSampler,
+	hostReaderInWorker,
+	toSystemSample,
+	type HostReader
+} from './system-sampler';
 
 const GiB = 1024 ** 3;
 

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createMemoryBus } from '../bus';
-import { Hub, type Producer } from '../hub';
-import { SseConnection } from '../sse/connection';
-import { collect } from '../testing';
-import { MuxChannel, muxEventName } from './multiplex';
+import { createMemoryBus } from './bus';
+import { Hub, type Producer } from './hub';
+import { SseConnection } from './sse/connection';
+import { collect } from './testing';
+import { MultiplexChannel, muxEventName } from './multiplex';
 
 /** A hub whose producer the test drives: `emit(event, data)`. */
 function manualHub(topic: string, idStart: number, snapshot: { event: string; data: unknown }[]) {
@@ -33,7 +33,7 @@ function setup() {
 	]);
 	const onEmpty = vi.fn();
 	const onReplay = vi.fn();
-	const channel = new MuxChannel(
+	const channel = new MultiplexChannel(
 		[
 			{ topic: 'time', hub: time.hub },
 			{ topic: 'stocks', hub: stocks.hub, filter: (m) => m.event === 'AAPL' }
@@ -54,7 +54,7 @@ describe('muxEventName', () => {
 	});
 });
 
-describe('MuxChannel', () => {
+describe('MultiplexChannel', () => {
 	it('sends every feed snapshot, then live events with composite ids', async () => {
 		const { time, stocks, channel } = setup();
 		const client = connection();

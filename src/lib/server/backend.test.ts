@@ -12,9 +12,10 @@ import {
 	timeStream,
 	trainingEvents
 } from './endpoints';
-import type { SystemSampler } from '$lib/streaming/feeds/system';
-import { LiveFeeds } from './live-feeds';
-import { collect } from '$lib/streaming/testing';
+import type { SystemSampler } from '$lib/backend/producers/system';
+import type { Backend } from '$lib/backend/backend';
+import { createServerBackend } from './backend';
+import { collect } from '$lib/backend/testing';
 
 /** A sampler that counts its readings; each reading's epoch_ms is the clock's. */
 function fakeSampler() {
@@ -48,7 +49,7 @@ function fakeSampler() {
 
 function newFeeds(env: Record<string, string> = {}) {
 	const sampler = fakeSampler();
-	const feeds = new LiveFeeds({ config: readConfig(env), sampler, random: seededRandom(1) });
+	const feeds = createServerBackend({ config: readConfig(env), sampler, random: seededRandom(1) });
 	return { feeds, sampler };
 }
 
@@ -57,7 +58,7 @@ function get(path: string, client = '10.0.0.1') {
 	return { request: new Request(url), url, getClientAddress: () => client };
 }
 
-async function metric(feeds: LiveFeeds, name: string): Promise<number> {
+async function metric(feeds: Backend, name: string): Promise<number> {
 	const { text } = await feeds.metrics.scrape!();
 	const line = text.split('\n').find((l) => l.startsWith(`${name} `));
 	return Number(line?.split(' ')[1]);
@@ -70,7 +71,7 @@ afterEach(() => {
 	vi.useRealTimers();
 });
 
-describe('LiveFeeds', () => {
+describe('Backend', () => {
 	it('takes one system sample per interval, whatever the number of clients', async () => {
 		const { feeds, sampler } = newFeeds();
 		const fast = await Promise.all(
