@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventSource, type FetchLike } from 'eventsource';
+import { guardServer } from '../../../server/guard.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUILD = `${ROOT}build/`;
@@ -65,7 +66,8 @@ export interface App {
 
 /**
  * Sets `env` (the app reads its settings once, on first use: this must run before anything
- * else in the test file imports the app), imports the built handler and serves it on port 0.
+ * else in the test file imports the app), imports the built handler and serves it on port 0,
+ * behind the same Node-level guard as `npm start` (`server/guard.js`).
  */
 export async function startApp(env: Record<string, string> = {}): Promise<App> {
 	const build = await copyBuild();
@@ -75,7 +77,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
 	)) as {
 		handler: http.RequestListener;
 	};
-	const server = http.createServer(handler);
+	const server = guardServer(http.createServer(handler));
 	const sockets = new Set<Socket>();
 	server.on('connection', (socket) => {
 		sockets.add(socket);
