@@ -11,7 +11,12 @@
  * Both are handed to the app with a stand-in method that no route exports, so SvelteKit's router
  * answers as for any other wrong method: the contract's JSON `405` with the route's own `Allow`
  * (or JSON `404` for an unknown path), with CORS. Every other malformed request still gets Node's
- * status (`400`, `408`, `431`), but with the contract's JSON body and `Connection: close`.
+ * status (`400`, `408`, `431`), but with the contract's JSON body and `Connection: close`; so do
+ * requests adapter-node cannot build a URL for (a bad `Host`, a `*` target). An absolute-form
+ * target (`GET http://host/path`) is served by its path, as RFC 9112 asks of a server.
+ *
+ * Node still answers alone, before any JavaScript runs, an HTTP/1.1 request without `Host`: a
+ * bare `400` with an empty body and `Connection: close` (its `requireHostHeader`).
  */
 import http from 'node:http';
 
@@ -106,15 +111,63 @@ function replay(server, socket, head) {
 }
 
 /**
- * Installs the guard on `server` before the app's `request` listener runs, and returns it.
+ * Answers a request the app could not turn into a Fetch `Request` (adapter-node would answer it
+ * with a plain-text `400 Bad Request` or polka with a plain-text `404`), or rewrites it into one
+ * it can: returns true when it answered.
+ * @param {http.IncomingMessage} req
+ * @param {http.ServerResponse} res
+ */
+function answeredHere(req, res) {
+	if (req.method && FETCH_FORBIDDEN.has(req.method)) req.method = STAND_IN_METHOD;
+	const target = req.url ?? '';
+	if (!target.startsWith('/')) {
+		// RFC 9112 §3.2.2: a server accepts the absolute form; its authority is not ours to route.
+		const absolute = URL.canParse(target) ? new URL(target) : null;
+		if (!absolute || !/^https?:$/.test(absolute.protocol)) return answerJson(res, 400);
+		req.url = absolute.pathname + absolute.search;
+	}
+	// adapter-node builds the request's URL from Host (unless ORIGIN is set): one that does not
+	// parse would be its plain-text 400.
+	const host = req.headers.host;
+	if (!process.env.ORIGIN && (!host || !URL.canParse(`http://${host}${req.url}`))) {
+		return answerJson(res, 400);
+	}
+	return false;
+}
+
+/**
+ * Writes the JSON error for `status` on `res` and closes the connection after it.
+ * @param {http.ServerResponse} res
+ * @param {number} status
+ */
+function answerJson(res, status) {
+	const body = JSON.stringify({ error: { code: 'bad_request', message: MESSAGES[400] } });
+	res.writeHead(status, {
+		'content-type': 'application/json; charset=utf-8',
+		'content-length': Buffer.byteLength(body),
+		'cache-control': 'no-store',
+		connection: 'close'
+	});
+	res.end(body);
+	return true;
+}
+
+/**
+ * Installs the guard on `server` ahead of every `request` listener (the app's included), and
+ * returns the server.
  * @template {http.Server} S
  * @param {S} server
  * @returns {S}
  */
 export function guardServer(server) {
-	server.prependListener('request', (req) => {
-		if (req.method && FETCH_FORBIDDEN.has(req.method)) req.method = STAND_IN_METHOD;
-	});
+	const emit = server.emit;
+	// Ahead of the listeners, not one of them: a request answered here must reach no other.
+	server.emit = /** @type {typeof server.emit} */ (
+		function (/** @type {string | symbol} */ event, /** @type {any[]} */ ...args) {
+			if (event === 'request' && answeredHere(args[0], args[1])) return true;
+			return emit.call(this, event, ...args);
+		}
+	);
 	server.on('connect', (req, socket) => {
 		const url = req.url ?? '';
 		if (!url.startsWith('/')) {

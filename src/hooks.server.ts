@@ -1,4 +1,4 @@
-import type { Handle } from '@sveltejs/kit';
+import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { handleApi, initLiveFeeds } from '$lib/server/handle';
 import { getLiveFeeds } from '$lib/server/live-feeds';
@@ -22,3 +22,12 @@ const serverSymbols: Handle = ({ event, resolve }) =>
 	});
 
 export const handle = sequence(handleApi, serverSymbols);
+
+/**
+ * Logs what went wrong on the server, but not a page path that does not exist: Kit's default
+ * prints a line for every 404, so any client could fill the log with them (issue 14, defect 5).
+ */
+export const handleError: HandleServerError = ({ error, status, message }) => {
+	if (status !== 404) console.error(error);
+	return { message };
+};
