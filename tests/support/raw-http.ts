@@ -14,18 +14,22 @@ export interface RawAnswer {
 	headers: Record<string, string>;
 	/** The first response's body, de-chunked when it was sent chunked. */
 	body: string;
+	/** Whether the first response arrived whole (its length, or its last chunk, was seen). */
+	complete: boolean;
 }
 
-/** Undoes `Transfer-Encoding: chunked`; returns what was complete. */
-function dechunk(text: string): string {
-	let out = '';
+/** Undoes `Transfer-Encoding: chunked`: what was complete, and whether the last chunk came. */
+function dechunk(text: string): { body: string; complete: boolean } {
+	let body = '';
 	let rest = text;
 	for (;;) {
 		const eol = rest.indexOf('\r\n');
-		if (eol < 0) return out;
+		if (eol < 0) return { body, complete: false };
 		const size = parseInt(rest.slice(0, eol), 16);
-		if (!Number.isFinite(size) || size === 0) return out;
-		out += rest.slice(eol + 2, eol + 2 + size);
+		if (!Number.isFinite(size)) return { body, complete: false };
+		if (size === 0) return { body, complete: rest.slice(eol).startsWith('\r\n\r\n') };
+		if (rest.length < eol + 2 + size + 2) return { body, complete: false };
+		body += rest.slice(eol + 2, eol + 2 + size);
 		rest = rest.slice(eol + 2 + size + 2);
 	}
 }
@@ -34,24 +38,33 @@ function dechunk(text: string): string {
 export function parseAnswer(raw: string): RawAnswer {
 	const end = raw.indexOf('\r\n\r\n');
 	const match = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
-	if (end < 0 || !match) return { raw, status: null, headers: {}, body: '' };
+	if (end < 0 || !match) return { raw, status: null, headers: {}, body: '', complete: false };
 	const headers: Record<string, string> = {};
 	for (const line of raw.slice(0, end).split('\r\n').slice(1)) {
 		const colon = line.indexOf(':');
 		if (colon > 0)
 			headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
 	}
-	let body = raw.slice(end + 4);
-	if (headers['transfer-encoding']?.toLowerCase() === 'chunked') body = dechunk(body);
-	else if (headers['content-length'] !== undefined) {
-		body = body.slice(0, Number(headers['content-length']));
+	const rest = raw.slice(end + 4);
+	const status = Number(match[1]);
+	if (headers['transfer-encoding']?.toLowerCase() === 'chunked') {
+		return { raw, status, headers, ...dechunk(rest) };
 	}
-	return { raw, status: Number(match[1]), headers, body };
+	if (headers['content-length'] !== undefined) {
+		const length = Number(headers['content-length']);
+		return { raw, status, headers, body: rest.slice(0, length), complete: rest.length >= length };
+	}
+	// No framing: the body runs to the close (or there is none, as for 204 and 304).
+	const bodiless = status === 204 || status === 304 || (status >= 100 && status < 200);
+	return { raw, status, headers, body: rest, complete: bodiless };
 }
 
 /** Options of `rawRequest`. */
 export interface RawOptions {
-	/** Half-close the socket after writing (`end()`); otherwise it stays open for the answer. @default true */
+	/**
+	 * Half-close the socket after writing (`end()`). Node's HTTP server (`httpAllowHalfOpen`
+	 * false) then drops a response still being made, so most cases leave it open. @default false
+	 */
 	end?: boolean;
 	/** Destroy the socket right after writing, without waiting for an answer. @default false */
 	abort?: boolean;
@@ -60,8 +73,9 @@ export interface RawOptions {
 }
 
 /**
- * Writes `parts` (each written separately, in order) to a fresh connection to `port` on
- * 127.0.0.1 and resolves with what came back once the server closes it (or the timeout ends it).
+ * Writes `parts` (each written separately, in order; a string as latin1, one byte a character) to a fresh connection to `port` on
+ * 127.0.0.1 and resolves with what came back once the first response is complete, the server
+ * closes the connection, or the timeout ends it.
  */
 export function rawRequest(
 	port: number,
@@ -78,13 +92,18 @@ export function rawRequest(
 			resolve(parseAnswer(raw));
 		};
 		const timer = setTimeout(done, options.timeoutMs ?? 10_000);
-		socket.on('data', (chunk) => (raw += chunk.toString('latin1')));
+		socket.on('data', (chunk) => {
+			raw += chunk.toString('latin1');
+			if (parseAnswer(raw).complete) done();
+		});
 		socket.on('close', done);
 		socket.on('error', () => {});
 		socket.once('connect', () => {
-			for (const chunk of chunks) socket.write(chunk);
+			// One byte per character: a test can send any byte, and no UTF-8 it did not write.
+			for (const chunk of chunks)
+				socket.write(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
 			if (options.abort) done();
-			else if (options.end ?? true) socket.end();
+			else if (options.end) socket.end();
 		});
 	});
 }
