@@ -1,7 +1,7 @@
 /**
  * The SvelteKit hooks that make the API speak the contract around every route (`answerApi`: JSON
  * `404` and `405`, CORS from `ALLOWED_ORIGINS`, preflight for the training routes), priming of the
- * system sampler, and shutdown on `SIGTERM`. An app serving the feeds exports them from hooks.server.ts.
+ * system sampler, and shutdown on `SIGTERM` and `SIGINT`. An app serving the feeds exports them from hooks.server.ts.
  */
 import type { Handle, ServerInit } from '@sveltejs/kit';
 import { answerApi, isApiPath } from '$lib/streaming/api';
@@ -11,7 +11,7 @@ export { isApiPath };
 
 const SHUTDOWN_HOOKED = Symbol.for('live-feeds.shutdown-hooked');
 
-/** SvelteKit `init`: takes the first system readings and closes every stream on `SIGTERM`. */
+/** SvelteKit `init`: takes the first system readings and closes every stream on `SIGTERM` or `SIGINT`. */
 export const initLiveFeeds: ServerInit = async () => {
 	const feeds = getLiveFeeds();
 	// The first CPU and network readings need a baseline; take it before the first client.
@@ -19,8 +19,11 @@ export const initLiveFeeds: ServerInit = async () => {
 	const flags = globalThis as { [SHUTDOWN_HOOKED]?: boolean };
 	if (!flags[SHUTDOWN_HOOKED]) {
 		flags[SHUTDOWN_HOOKED] = true;
-		// adapter-node also listens: it stops accepting and exits once our streams have closed.
-		process.once('SIGTERM', () => getLiveFeeds().shutdown());
+		// adapter-node also listens to both: it stops accepting and exits once our streams have
+		// closed. Without our SIGINT, Ctrl-C left every stream open until SHUTDOWN_TIMEOUT.
+		for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+			process.once(signal, () => getLiveFeeds().shutdown());
+		}
 	}
 };
 
