@@ -20,7 +20,7 @@ export {
 	type StocksFeed,
 	type MultiplexFeed,
 	type TrainingJob
-} from './feeds';
+} from './stores';
 export {
 	startTraining,
 	listTrainingJobs,

@@ -1,6 +1,6 @@
 import { get } from 'svelte/store';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { multiplexFeed, stocksFeed, systemFeed, timeFeed, trainingJob } from './feeds';
+import { multiplexFeed, stocksFeed, systemFeed, timeFeed, trainingJob } from './stores';
 import { createFakeEventSource, createFakeLifecycle, type FakeEventSourceKit } from './testing';
 
 let kit: FakeEventSourceKit;
