@@ -15,6 +15,7 @@ export {
 	multiplexFeed,
 	trainingJob,
 	type FeedHelperOptions,
+	type LiveFeedOptions,
 	type TimeFeed,
 	type SystemFeed,
 	type StocksFeed,
@@ -40,5 +41,8 @@ export type {
 	EventSourceConstructor,
 	EventSourceLike,
 	TimerFunctions,
-	LifecycleSignals
+	LifecycleSignals,
+	LockManagerLike,
+	BroadcastChannelLike,
+	BroadcastChannelConstructor
 } from './types';
