@@ -46,6 +46,50 @@ export function silentAfter(messages: SseMessage[]): Response {
 	});
 }
 
+/** A stream the test writes to event by event, so a component test never races a timer. */
+export interface ControlledStream {
+	/** The answer for an MSW handler; each call starts a new stream (a reconnect). */
+	response(): Response;
+	/** Sends one event on the newest stream. */
+	send(message: SseMessage): void;
+	/** Ends the newest stream, as the server does after a job's last event. */
+	end(): void;
+	/** How many streams were requested so far. */
+	readonly requests: number;
+}
+
+/** Creates a {@link ControlledStream}. */
+export function controlledStream(): ControlledStream {
+	const encoder = new TextEncoder();
+	let current: ReadableStreamDefaultController<Uint8Array> | null = null;
+	let requests = 0;
+	return {
+		get requests() {
+			return requests;
+		},
+		response() {
+			requests += 1;
+			const body = new ReadableStream<Uint8Array>({
+				start(controller) {
+					current = controller;
+					controller.enqueue(encoder.encode(encodePreamble(60_000)));
+				}
+			});
+			return new Response(body, {
+				headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
+			});
+		},
+		send(message) {
+			if (!current) throw new Error('no stream was requested yet');
+			current.enqueue(encoder.encode(encodeEvent(message)));
+		},
+		end() {
+			current?.close();
+			current = null;
+		}
+	};
+}
+
 /** A JSON error answer in the contract's shape. */
 export function apiError(status: number, code: string, message = code): Response {
 	return Response.json({ error: { code, message } }, { status });
