@@ -1,7 +1,8 @@
-/** Helpers for the widgets' component tests: stores to drive by hand and one-off SSE answers. */
+/** Helpers for the widgets' tests: stores to drive by hand, SSE answers (one-off or controlled) and frames. */
 import { writable, type Writable } from 'svelte/store';
 import { encodeEvent, encodePreamble, type SseMessage } from '$lib/shared/sse';
 import type { ConnectionState, FeedValue } from '$lib/client';
+import type { FrameScheduler } from './frame-throttle';
 
 /** The base URL the tests use; the mock handlers match any origin. */
 export const TEST_BASE = 'http://localhost';
@@ -93,4 +94,29 @@ export function controlledStream(): ControlledStream {
 /** A JSON error answer in the contract's shape. */
 export function apiError(status: number, code: string, message = code): Response {
 	return Response.json({ error: { code, message } }, { status });
+}
+
+/** Frames that run only when the test says so. */
+export function manualFrames(): {
+	scheduler: FrameScheduler;
+	/** How many callbacks wait for the next frame. */
+	pending(): number;
+	/** Runs one frame: every callback requested so far. */
+	frame(): void;
+} {
+	let queue: (() => void)[] = [];
+	return {
+		scheduler: {
+			request(callback) {
+				queue.push(callback);
+				return () => (queue = queue.filter((queued) => queued !== callback));
+			}
+		},
+		pending: () => queue.length,
+		frame() {
+			const run = queue;
+			queue = [];
+			for (const callback of run) callback();
+		}
+	};
 }

@@ -3,29 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { trainingJob } from '$lib/client';
 import { createFakeEventSource, type FakeEventSourceKit } from '$lib/client/testing';
 import type { TrainingJobInfo, TrainingProgress } from '$lib/shared/contract';
-import type { FrameScheduler } from './frame-throttle';
+import { manualFrames } from './testing';
 import { TrainingSession, type TrainingSessionOptions } from './training-session.svelte';
 
 const BASE = 'http://feeds.test';
-
-/** Frames that run only when the test says so. */
-function manualFrames() {
-	let queue: (() => void)[] = [];
-	const scheduler: FrameScheduler = {
-		request(callback) {
-			queue.push(callback);
-			return () => (queue = queue.filter((queued) => queued !== callback));
-		}
-	};
-	return {
-		scheduler,
-		run() {
-			const due = queue;
-			queue = [];
-			for (const callback of due) callback();
-		}
-	};
-}
 
 /** A REST backend answered by the test: every call is recorded. */
 function fakeApi() {
@@ -148,7 +129,7 @@ describe('TrainingSession', () => {
 		expect(training.phase).toBe('running');
 		for (let step = 2; step <= 5; step += 1) kit.last().send('progress', progress(step), `${step}`);
 		expect(training.progress?.step).toBe(1);
-		frames.run();
+		frames.frame();
 		expect(training.progress?.step).toBe(5);
 		expect(training.losses).toEqual([0.99, 0.98, 0.97, 0.96, 0.95]);
 		expect(said.at(-1)).toEqual(['Epoch 1 of 2, 25% done', false]);
