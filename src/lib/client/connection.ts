@@ -269,7 +269,10 @@ export class SharedConnection {
 	}
 
 	#resumeUrl(): string {
-		return withLastEventId(this.#url, this.#current.lastEventId);
+		const id = this.#current.lastEventId;
+		// A resume gets what it missed, not history: without the parameter, a server that predates
+		// it resumes at the first try (a new leader tab takes over in one round trip).
+		return withLastEventId(id ? withoutHistory(this.#url) : this.#url, id);
 	}
 
 	#open(): void {
