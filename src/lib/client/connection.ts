@@ -7,6 +7,15 @@
  * the server's `retry:` and sends `Last-Event-ID`). When that fails again, or the EventSource gives
  * up (CLOSED: any non-200 answer), this class takes over: it learns the HTTP status (the error's
  * `code` from the `eventsource` package, else a `fetch` probe), then retries with backoff or stops.
+ *
+ * Across tabs (issue 12): with `tabs` resolved, the tabs of one URL share one stream. The tab that
+ * holds the URL's Web Lock leads: it runs the EventSource, the watchdog and the retries, and posts
+ * each raw event and each state change on a BroadcastChannel. The others wait in the lock's queue
+ * and route what they hear as if their own EventSource had received it, so `closeOn` and parse
+ * errors work in every tab alike. When the leader goes (closed, reloaded, crashed), the browser
+ * grants the lock to the next tab, which connects with the last id it heard: no gap, no duplicate.
+ * The relay lives in this class (not a module of its own) because every byte here lands in every
+ * host app (bench/size.js).
  */
 import { writable, type Readable, type Writable } from 'svelte/store';
 import { classifyFailure, parseRetryAfter, retryDelay } from './backoff';
@@ -16,9 +25,10 @@ import {
 	transition,
 	type ConnectionAction
 } from './connection-state';
-import { probeStatus, type ResolvedOptions } from './environment';
+import { probeStatus, type ResolvedOptions, type TabSharing } from './environment';
 import { routeEvent, withLastEventId } from './routing';
 import type {
+	BroadcastChannelLike,
 	ConnectionError,
 	ConnectionState,
 	EventSourceLike,
@@ -29,9 +39,26 @@ import type {
 
 const CLOSED = 2;
 
+/** One relayed event as the leader's EventSource saw it: name, raw data, `lastEventId`. */
+type TabEvent = [name: string, data: unknown, id: string];
+
+/** A message between the tabs of one URL; `f` is the sender's tab id. */
+type TabMessage = { f: string } & (
+	| { t: 'hello' | 'listen'; names: string[] }
+	| { t: 'lead' | 'reconnect' }
+	| { t: 'snapshot'; to: string; state: ConnectionState; events: TabEvent[] }
+	| { t: 'state'; state: ConnectionState }
+	| { t: 'event'; event: TabEvent }
+);
+
+/** Drops the `history` query parameter, which a server that predates it rejects. */
+function withoutHistory(url: string): string {
+	return url.replace(/([?&])history=\d*&?/, '$1').replace(/[?&]$/, '');
+}
+
 /** A live connection to one URL; created and shared through {@link acquireConnection}. */
 export class SharedConnection {
-	readonly #url: string;
+	#url: string;
 	readonly #opts: ResolvedOptions;
 	readonly #onDrop: () => void;
 	readonly #state: Writable<ConnectionState>;
@@ -47,6 +74,15 @@ export class SharedConnection {
 	#watchdogTimer: unknown = null;
 	#lastActivityAt = 0;
 	#stopLifecycle: (() => void) | null = null;
+	// Cross-tab sharing; `#bc` is null when this tab connects on its own.
+	readonly #tabId = Math.random().toString(36).slice(2);
+	#bc: BroadcastChannelLike | null = null;
+	#stopTabs: (() => void) | null = null;
+	/** The tab whose messages count: this tab's own id while it leads. */
+	#leader: string | null = null;
+	/** Whether the leader's snapshot arrived; its events before that are in it. */
+	#synced = false;
+	#recent: TabEvent[] = [];
 
 	constructor(url: string, opts: ResolvedOptions, onDrop: () => void) {
 		this.#url = url;
@@ -82,12 +118,14 @@ export class SharedConnection {
 	}
 
 	/** Watches more event names, so the watchdog and `lastEventId` see them without a subscriber. */
-	listen(names: readonly string[]): void {
-		for (const name of names) {
-			if (this.#names.has(name)) continue;
+	listen(names: readonly string[], tell = true): void {
+		const added = names.filter((name) => !this.#names.has(name));
+		for (const name of added) {
 			this.#names.add(name);
 			this.#addListener(name);
 		}
+		// The other tabs learn the name too, so whichever leads listens for it.
+		if (tell && added.length) this.#post({ t: 'listen', names: added });
 	}
 
 	/** Takes one hold; the first opens the EventSource. */
@@ -97,7 +135,97 @@ export class SharedConnection {
 		this.#stopLifecycle =
 			this.#opts.lifecycle?.subscribe((signal) => this.#onSignal(signal)) ?? null;
 		this.#dispatch({ type: 'connect' });
-		this.#open();
+		if (this.#opts.tabs) this.#join(this.#opts.tabs);
+		else this.#open();
+	}
+
+	/** Joins the other tabs on this URL: follows the leader until this tab gets the lock. */
+	#join({ locks, BroadcastChannel }: TabSharing): void {
+		let url = this.#url;
+		try {
+			url = new URL(url, globalThis.location?.href).href;
+		} catch {
+			// A relative URL outside a page: it names the lock as it is.
+		}
+		const name = `live-feeds ${sharingKey(url, this.#opts)}`;
+		const bc = new BroadcastChannel(name);
+		const abort = new AbortController();
+		let unlock = () => {};
+		this.#bc = bc;
+		bc.onmessage = (event) => this.#hear(event.data as TabMessage);
+		this.#stopTabs = () => {
+			abort.abort();
+			unlock();
+			bc.close();
+		};
+		locks
+			.request(name, { signal: abort.signal }, () =>
+				abort.signal.aborted
+					? Promise.resolve()
+					: new Promise<void>((resolve) => {
+							unlock = resolve;
+							this.#leader = this.#tabId;
+							this.#synced = true;
+							this.#post({ t: 'lead' });
+							// A stream that ended (closeOn, 204, a fatal answer) stays ended in the new leader.
+							if (this.#current.status === 'closed') return;
+							this.#dispatch({ type: 'connect' });
+							this.#open();
+						})
+			)
+			// Aborted: this tab stopped reading before its turn came.
+			.catch(() => {});
+		this.#post({ t: 'hello', names: [...this.#names] });
+	}
+
+	#leads(): boolean {
+		return !this.#bc || this.#leader === this.#tabId;
+	}
+
+	#post(message: object): void {
+		this.#bc?.postMessage({ ...message, f: this.#tabId });
+	}
+
+	#hear(message: TabMessage): void {
+		if (message.t === 'hello' || message.t === 'listen') this.listen(message.names, false);
+		if (this.#leads()) {
+			if (message.t === 'hello') {
+				const { f: to } = message;
+				this.#post({ t: 'snapshot', to, state: this.#current, events: this.#recent });
+			}
+			if (message.t === 'reconnect') this.reconnect();
+		} else if (message.t === 'lead') {
+			this.#leader = message.f;
+			// Joined while no tab led: the new leader has the history this tab lacks.
+			if (!this.#synced) this.#post({ t: 'hello', names: [...this.#names] });
+		} else if (message.t === 'snapshot') {
+			if (message.to !== this.#tabId || this.#synced) return;
+			this.#leader = message.f;
+			this.#synced = true;
+			this.#mirror(message.state);
+			message.events.forEach((event) => this.#take(event));
+		} else if (message.f === this.#leader && this.#synced) {
+			if (message.t === 'state') this.#mirror(message.state);
+			if (message.t === 'event') this.#take(message.event);
+		}
+	}
+
+	#mirror(state: ConnectionState): void {
+		this.#current = state;
+		this.#state.set(state);
+	}
+
+	/** Keeps an event for tabs that join later (`sharedHistory` of each name), then routes it. */
+	#take(event: TabEvent, route = true): void {
+		const recent = this.#recent;
+		recent.push(event);
+		let same = 0;
+		for (let index = recent.length; index--;) {
+			if (recent[index]?.[0] === event[0] && ++same > this.#opts.sharedHistory) {
+				recent.splice(index, 1);
+			}
+		}
+		if (route) this.#deliver(...event);
 	}
 
 	/** Gives one hold back; the last closes the EventSource and forgets the connection. */
@@ -107,6 +235,11 @@ export class SharedConnection {
 		if (this.#refs !== 0) return;
 		this.#stopLifecycle?.();
 		this.#stopLifecycle = null;
+		// Leave the other tabs first: they keep the stream, so they must not hear `closed`.
+		this.#stopTabs?.();
+		this.#stopTabs = this.#bc = this.#leader = null;
+		this.#synced = false;
+		this.#recent = [];
 		this.#shutDown({ type: 'closed' });
 		this.#onDrop();
 	}
@@ -114,6 +247,7 @@ export class SharedConnection {
 	/** Drops whatever is in progress and connects again now, from attempt 0, resuming the stream. */
 	reconnect(): void {
 		if (this.#refs === 0) return;
+		if (!this.#leads()) return this.#post({ t: 'reconnect' });
 		this.#dropEventSource();
 		this.#dispatch({ type: 'connect' });
 		this.#open();
@@ -124,6 +258,10 @@ export class SharedConnection {
 		if (next === this.#current) return;
 		this.#current = next;
 		this.#state.set(next);
+		// Followers derive the event bookkeeping themselves; the rest comes from the leader.
+		if (action.type !== 'event' && this.#leader === this.#tabId) {
+			this.#post({ t: 'state', state: next });
+		}
 	}
 
 	#now(): number {
@@ -131,7 +269,10 @@ export class SharedConnection {
 	}
 
 	#resumeUrl(): string {
-		return withLastEventId(this.#url, this.#current.lastEventId);
+		const id = this.#current.lastEventId;
+		// A resume gets what it missed, not history: without the parameter, a server that predates
+		// it resumes at the first try (a new leader tab takes over in one round trip).
+		return withLastEventId(id ? withoutHistory(this.#url) : this.#url, id);
 	}
 
 	#open(): void {
@@ -175,10 +316,19 @@ export class SharedConnection {
 	}
 
 	#onMessage(name: string, event: FeedMessageEvent): void {
-		const at = this.#now();
-		const lastEventId = event.lastEventId ?? '';
-		const routed = routeEvent(name, event.data, lastEventId, at, this.#opts.closeOn);
+		const relayed: TabEvent = [name, event.data, event.lastEventId ?? ''];
+		if (this.#bc) {
+			this.#take(relayed, false);
+			this.#post({ t: 'event', event: relayed });
+		}
 		this.#touch();
+		this.#deliver(...relayed);
+	}
+
+	/** Routes one event into its store: this tab's EventSource's, or one the leader relayed. */
+	#deliver(name: string, data: unknown, lastEventId: string): void {
+		const at = this.#now();
+		const routed = routeEvent(name, data, lastEventId, at, this.#opts.closeOn);
 		this.#dispatch({ type: 'event', id: lastEventId, at });
 		if (routed.ok) {
 			// Every watched name keeps its latest value, so a late subscriber sees it at once.
@@ -225,6 +375,11 @@ export class SharedConnection {
 	}
 
 	#decide(status: number | undefined, retryAfterMs: number | null, message: string): void {
+		const plain = withoutHistory(this.#url);
+		if (status === 400 && plain !== this.#url) {
+			this.#url = plain;
+			return this.#open();
+		}
 		const action = classifyFailure(status);
 		if (action === 'done') {
 			this.#shutDown({ type: 'closed' });
@@ -260,7 +415,7 @@ export class SharedConnection {
 	}
 
 	#onSignal(signal: 'online' | 'visible'): void {
-		if (this.#refs === 0 || this.#current.status === 'closed') return;
+		if (!this.#leads() || this.#refs === 0 || this.#current.status === 'closed') return;
 		const stale = isStale(this.#lastActivityAt, this.#now(), 2 * this.#opts.heartbeatMs);
 		if (stale || (signal === 'online' && this.#current.status === 'reconnecting')) {
 			this.#reconnectNow();

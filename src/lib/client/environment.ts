@@ -6,9 +6,11 @@
 import { DEFAULTS } from '$lib/shared/contract';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import type {
+	BroadcastChannelConstructor,
 	EventSourceConstructor,
 	FeedSourceOptions,
 	LifecycleSignals,
+	LockManagerLike,
 	TimerFunctions
 } from './types';
 
@@ -25,6 +27,23 @@ export interface ResolvedOptions {
 	now: () => number;
 	random: () => number;
 	lifecycle: LifecycleSignals | undefined;
+	/** Cross-tab sharing, or null when it is off or the browser lacks Web Locks or BroadcastChannel. */
+	tabs: TabSharing | null;
+	sharedHistory: number;
+}
+
+/** What cross-tab sharing needs: a lock manager and a channel constructor. */
+export interface TabSharing {
+	locks: LockManagerLike;
+	BroadcastChannel: BroadcastChannelConstructor;
+}
+
+function tabSharing(options: FeedSourceOptions, inBrowser: boolean): TabSharing | null {
+	if (options.shareAcrossTabs === false) return null;
+	const locks = options.locks ?? (inBrowser ? globalThis.navigator?.locks : undefined);
+	const BroadcastChannel =
+		options.BroadcastChannel ?? (inBrowser ? globalThis.BroadcastChannel : undefined);
+	return locks && BroadcastChannel ? { locks, BroadcastChannel } : null;
 }
 
 /** The global `setTimeout`/`clearTimeout`, looked up at call time so fake timers apply. */
@@ -82,7 +101,9 @@ export function resolveOptions(options: FeedSourceOptions): ResolvedOptions | nu
 		timers: options.timers ?? globalTimers,
 		now: options.now ?? (() => Date.now()),
 		random: options.random ?? Math.random,
-		lifecycle: options.lifecycle ?? browserLifecycle()
+		lifecycle: options.lifecycle ?? browserLifecycle(),
+		tabs: tabSharing(options, inBrowser),
+		sharedHistory: options.sharedHistory ?? 1
 	};
 }
 

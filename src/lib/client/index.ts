@@ -15,12 +15,13 @@ export {
 	multiplexFeed,
 	trainingJob,
 	type FeedHelperOptions,
+	type LiveFeedOptions,
 	type TimeFeed,
 	type SystemFeed,
 	type StocksFeed,
 	type MultiplexFeed,
 	type TrainingJob
-} from './feeds';
+} from './stores';
 export {
 	startTraining,
 	listTrainingJobs,
@@ -40,5 +41,8 @@ export type {
 	EventSourceConstructor,
 	EventSourceLike,
 	TimerFunctions,
-	LifecycleSignals
+	LifecycleSignals,
+	LockManagerLike,
+	BroadcastChannelLike,
+	BroadcastChannelConstructor
 } from './types';

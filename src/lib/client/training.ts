@@ -11,7 +11,7 @@ import {
 	type TrainingOptions
 } from '$lib/shared/contract';
 import { LiveFeedsError } from './errors';
-import { trainingJob, type FeedHelperOptions, type TrainingJob } from './feeds';
+import { trainingJob, type FeedHelperOptions, type TrainingJob } from './stores';
 import { joinUrl } from './routing';
 
 /** Options of {@link startTraining}: the job's settings (contract names, all optional) and the feed's. */

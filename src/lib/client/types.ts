@@ -82,6 +82,26 @@ export interface LifecycleSignals {
 	subscribe(listener: (signal: 'online' | 'visible') => void): () => void;
 }
 
+/** The part of the Web Locks API (`navigator.locks`) that elects a leader tab. */
+export interface LockManagerLike {
+	/** Runs `callback` while holding the lock `name`; waits for it, unless `signal` aborts first. */
+	request(
+		name: string,
+		options: { signal?: AbortSignal },
+		callback: (lock: unknown) => Promise<void>
+	): Promise<unknown>;
+}
+
+/** The part of a `BroadcastChannel` instance the stores use. */
+export interface BroadcastChannelLike {
+	onmessage: ((event: MessageEvent) => void) | null;
+	postMessage(message: unknown): void;
+	close(): void;
+}
+
+/** A `BroadcastChannel` constructor: the browser's or a fake. */
+export type BroadcastChannelConstructor = new (name: string) => BroadcastChannelLike;
+
 /** Options of {@link createFeedSource}. Connection options of sources that share one URL must match to share. */
 export interface FeedSourceOptions {
 	/** Event names that close the stream cleanly when they arrive (no reconnect). Default: none. */
@@ -110,4 +130,16 @@ export interface FeedSourceOptions {
 	random?: () => number;
 	/** `online` and `visible` signals. Default: `window`'s `online` and `document`'s `visibilitychange`. */
 	lifecycle?: LifecycleSignals;
+	/**
+	 * One connection per URL for all of this origin's tabs: a leader tab, elected with Web Locks,
+	 * owns the EventSource and relays it over a BroadcastChannel. Without both APIs each tab
+	 * connects on its own. Default: true.
+	 */
+	shareAcrossTabs?: boolean;
+	/** The Web Locks API that elects the leader tab. Default: `navigator.locks`, in a browser. */
+	locks?: LockManagerLike;
+	/** The channel that relays the leader's stream. Default: the global `BroadcastChannel`, in a browser. */
+	BroadcastChannel?: BroadcastChannelConstructor;
+	/** Events of each name the leader tab hands a tab that joins later (its history). Default: 1. */
+	sharedHistory?: number;
 }

@@ -1,11 +1,11 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { http } from 'msw';
+import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTraining, trainingJob } from '$lib/client';
 import { createMockServer, type MockServer } from '$lib/mocks/node';
 import TrainingProgress from './TrainingProgress.svelte';
-import { TEST_BASE, apiError } from './testing';
+import { TEST_BASE, apiError, controlledStream } from './testing';
 
 let mock: MockServer;
 beforeAll(() => (mock = createMockServer({ seed: 4 })));
@@ -19,6 +19,44 @@ afterAll(() => mock.close());
 const startButton = () =>
 	screen.getByRole('button', { name: /Start training|Training…|Starting…/ });
 const overall = () => screen.getByRole('progressbar', { name: 'Overall' });
+const status = () => screen.getByTestId('training-status').textContent;
+
+/** A job whose events the test sends one by one: what it sees never depends on a timer's speed. */
+function scriptedJob(id = 'script01') {
+	const stream = controlledStream();
+	const posted: unknown[] = [];
+	mock.server.use(
+		http.post(`${TEST_BASE}/api/training`, async ({ request }) => {
+			posted.push(await request.json());
+			return HttpResponse.json({ id, events: `/api/training/${id}/events` }, { status: 201 });
+		}),
+		http.get(`${TEST_BASE}/api/training/${id}/events`, () => stream.response())
+	);
+	let seq = 0;
+	const progress = (epoch: number, step: number, total = 2, steps = 10) =>
+		stream.send({
+			event: 'progress',
+			id: ++seq,
+			data: {
+				epoch,
+				total_epochs: total,
+				step,
+				steps_per_epoch: steps,
+				progress_percent: (step / steps) * 100,
+				overall_percent: (((epoch - 1) * steps + step) / (total * steps)) * 100,
+				loss: Number(((1 / epoch) * (1 - step / steps) + 0.1).toFixed(4))
+			}
+		});
+	const complete = () => {
+		stream.send({
+			event: 'complete',
+			id: ++seq,
+			data: { message: 'Training complete!', final_loss: 0.1, duration_ms: 1234 }
+		});
+		stream.end();
+	};
+	return { posted, progress, complete, requests: () => stream.requests };
+}
 
 describe('TrainingProgress', () => {
 	it('waits for a start when no job runs', async () => {
@@ -29,20 +67,25 @@ describe('TrainingProgress', () => {
 	});
 
 	it('runs a job to "Training complete!", button disabled while it runs', async () => {
+		const job = scriptedJob();
 		render(TrainingProgress, {
 			props: { baseUrl: TEST_BASE, resume: false, stepMs: 15, epochPauseMs: 0 }
 		});
 		await fireEvent.input(screen.getByLabelText('Epochs'), { target: { value: '2' } });
 		await fireEvent.input(screen.getByLabelText('Steps per epoch'), { target: { value: '10' } });
 		await fireEvent.click(startButton());
-		await waitFor(() => {
-			expect(Number(overall().getAttribute('aria-valuenow'))).toBeGreaterThan(0);
-			expect((startButton() as HTMLButtonElement).disabled).toBe(true);
-		});
+		await waitFor(() => expect(job.requests()).toBe(1));
+		expect(status()).toContain('Connecting to the job');
+		expect(job.posted).toEqual([
+			{ total_epochs: 2, steps_per_epoch: 10, step_ms: 15, epoch_pause_ms: 0 }
+		]);
+		job.progress(1, 5);
+		await waitFor(() => expect(overall().getAttribute('aria-valuenow')).toBe('25'));
+		expect((startButton() as HTMLButtonElement).disabled).toBe(true);
 		expect(screen.getByRole('button', { name: 'Cancel' })).toBeTruthy();
-		await waitFor(() =>
-			expect(screen.getByTestId('training-status').textContent).toContain('Training complete!')
-		);
+		job.progress(2, 10);
+		job.complete();
+		await waitFor(() => expect(status()).toContain('Training complete!'));
 		expect(overall().getAttribute('aria-valuenow')).toBe('100');
 		expect(screen.getByRole('progressbar', { name: 'Epoch 2 / 2' })).toBeTruthy();
 		expect(screen.getByTestId('training-loss').textContent?.trim()).toBe('0.1000');
@@ -97,11 +140,18 @@ describe('TrainingProgress', () => {
 	});
 
 	it('announces the end at once in a polite live region', async () => {
+		const job = scriptedJob();
 		const { container } = render(TrainingProgress, {
-			props: { baseUrl: TEST_BASE, resume: false, epochs: 1, stepsPerEpoch: 3, stepMs: 5 }
+			props: { baseUrl: TEST_BASE, resume: false, epochs: 1, stepsPerEpoch: 3 }
 		});
 		await fireEvent.click(startButton());
-		const region = container.querySelector('[aria-live="polite"]');
+		await waitFor(() => expect(job.requests()).toBe(1));
+		// The card's own region (the connection badge has one too, while the job runs).
+		const region = container.querySelector('section > [aria-live="polite"]');
+		job.progress(1, 1, 1, 3);
+		// waitFor gives up after 1 s, well within announceEveryMs (5 s): the end is not held back.
+		job.progress(1, 3, 1, 3);
+		job.complete();
 		await waitFor(() => expect(region?.textContent).toContain('Training complete!'));
 	});
 });

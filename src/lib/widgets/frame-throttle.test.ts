@@ -1,26 +1,7 @@
 import { writable, get } from 'svelte/store';
 import { describe, expect, it } from 'vitest';
-import { frameThrottle, frameThrottled, type FrameScheduler } from './frame-throttle';
-
-/** Frames run only when the test says so. */
-function manualFrames() {
-	let queue: (() => void)[] = [];
-	const scheduler: FrameScheduler = {
-		request(callback) {
-			queue.push(callback);
-			return () => (queue = queue.filter((c) => c !== callback));
-		}
-	};
-	return {
-		scheduler,
-		pending: () => queue.length,
-		frame() {
-			const run = queue;
-			queue = [];
-			for (const callback of run) callback();
-		}
-	};
-}
+import { frameThrottle, frameThrottled } from './frame-throttle';
+import { manualFrames } from './testing';
 
 describe('frameThrottle', () => {
 	it('applies only the newest of many values per frame', () => {

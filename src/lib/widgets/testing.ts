@@ -1,7 +1,8 @@
-/** Helpers for the widgets' component tests: stores to drive by hand and one-off SSE answers. */
+/** Helpers for the widgets' tests: stores to drive by hand, SSE answers (one-off or controlled) and frames. */
 import { writable, type Writable } from 'svelte/store';
 import { encodeEvent, encodePreamble, type SseMessage } from '$lib/shared/sse';
 import type { ConnectionState, FeedValue } from '$lib/client';
+import type { FrameScheduler } from './frame-throttle';
 
 /** The base URL the tests use; the mock handlers match any origin. */
 export const TEST_BASE = 'http://localhost';
@@ -46,7 +47,76 @@ export function silentAfter(messages: SseMessage[]): Response {
 	});
 }
 
+/** A stream the test writes to event by event, so a component test never races a timer. */
+export interface ControlledStream {
+	/** The answer for an MSW handler; each call starts a new stream (a reconnect). */
+	response(): Response;
+	/** Sends one event on the newest stream. */
+	send(message: SseMessage): void;
+	/** Ends the newest stream, as the server does after a job's last event. */
+	end(): void;
+	/** How many streams were requested so far. */
+	readonly requests: number;
+}
+
+/** Creates a {@link ControlledStream}. */
+export function controlledStream(): ControlledStream {
+	const encoder = new TextEncoder();
+	let current: ReadableStreamDefaultController<Uint8Array> | null = null;
+	let requests = 0;
+	return {
+		get requests() {
+			return requests;
+		},
+		response() {
+			requests += 1;
+			const body = new ReadableStream<Uint8Array>({
+				start(controller) {
+					current = controller;
+					controller.enqueue(encoder.encode(encodePreamble(60_000)));
+				}
+			});
+			return new Response(body, {
+				headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
+			});
+		},
+		send(message) {
+			if (!current) throw new Error('no stream was requested yet');
+			current.enqueue(encoder.encode(encodeEvent(message)));
+		},
+		end() {
+			current?.close();
+			current = null;
+		}
+	};
+}
+
 /** A JSON error answer in the contract's shape. */
 export function apiError(status: number, code: string, message = code): Response {
 	return Response.json({ error: { code, message } }, { status });
+}
+
+/** Frames that run only when the test says so. */
+export function manualFrames(): {
+	scheduler: FrameScheduler;
+	/** How many callbacks wait for the next frame. */
+	pending(): number;
+	/** Runs one frame: every callback requested so far. */
+	frame(): void;
+} {
+	let queue: (() => void)[] = [];
+	return {
+		scheduler: {
+			request(callback) {
+				queue.push(callback);
+				return () => (queue = queue.filter((queued) => queued !== callback));
+			}
+		},
+		pending: () => queue.length,
+		frame() {
+			const run = queue;
+			queue = [];
+			for (const callback of run) callback();
+		}
+	};
 }

@@ -27,6 +27,15 @@ export interface FeedHelperOptions extends Omit<FeedSourceOptions, 'closeOn' | '
 	baseUrl?: string;
 }
 
+/** Options of the live feeds (time, system, stocks, multiplexed), which can start with history. */
+export interface LiveFeedOptions extends FeedHelperOptions {
+	/**
+	 * Asks for the feed's last `history` events (0–500; per topic on the multiplexed stream) before
+	 * the live ones, each with its own id, so charts start full. A resume ignores it. Default: none.
+	 */
+	history?: number;
+}
+
 /** The time feed; `latest` is its unnamed event. */
 export interface TimeFeed extends FeedSource<TimeEvents> {
 	/** The latest tick. */
@@ -72,23 +81,32 @@ function list(values: readonly string[] | undefined): string | undefined {
 	return values === undefined ? undefined : values.map(encodeURIComponent).join(',');
 }
 
+function text(value: number | undefined): string | undefined {
+	return value === undefined ? undefined : String(value);
+}
+
+/** The source options of a live feed: history the URL asks for is also what a joining tab gets. */
+function sourceOptions(rest: FeedHelperOptions, history: number | undefined, listen: string[]) {
+	return { sharedHistory: history, ...rest, listen };
+}
+
 /** The time feed, `GET /api/feeds/time`: one tick a second. */
-export function timeFeed(options: FeedHelperOptions = {}): TimeFeed {
-	const { baseUrl = '', ...rest } = options;
-	const source = createFeedSource<TimeEvents>(joinUrl(baseUrl, PATHS.time), {
-		...rest,
-		listen: ['message']
-	});
+export function timeFeed(options: LiveFeedOptions = {}): TimeFeed {
+	const { baseUrl = '', history, ...rest } = options;
+	const source = createFeedSource<TimeEvents>(
+		joinUrl(baseUrl, PATHS.time) + query({ history: text(history) }),
+		sourceOptions(rest, history, ['message'])
+	);
 	return Object.assign(source, { latest: source.event('message') });
 }
 
 /** The system feed, `GET /api/feeds/system`; `intervalMs` 500–10000. Default: the server's (1000). */
-export function systemFeed(options: FeedHelperOptions & { intervalMs?: number } = {}): SystemFeed {
-	const { baseUrl = '', intervalMs, ...rest } = options;
+export function systemFeed(options: LiveFeedOptions & { intervalMs?: number } = {}): SystemFeed {
+	const { baseUrl = '', intervalMs, history, ...rest } = options;
 	const url =
 		joinUrl(baseUrl, PATHS.system) +
-		query({ interval_ms: intervalMs === undefined ? undefined : String(intervalMs) });
-	const source = createFeedSource<SystemEvents>(url, { ...rest, listen: ['message'] });
+		query({ interval_ms: text(intervalMs), history: text(history) });
+	const source = createFeedSource<SystemEvents>(url, sourceOptions(rest, history, ['message']));
 	return Object.assign(source, { latest: source.event('message') });
 }
 
@@ -97,38 +115,46 @@ export function systemFeed(options: FeedHelperOptions & { intervalMs?: number } 
  * you read: the staleness watchdog only sees events it listens for.
  */
 export function stocksFeed(
-	options: FeedHelperOptions & { symbols?: readonly string[] } = {}
+	options: LiveFeedOptions & { symbols?: readonly string[] } = {}
 ): StocksFeed {
-	const { baseUrl = '', symbols, ...rest } = options;
-	const url = joinUrl(baseUrl, PATHS.stocks) + query({ symbols: list(symbols) });
-	const source = createFeedSource<StocksEvents>(url, { ...rest, listen: symbols ?? [] });
+	const { baseUrl = '', symbols, history, ...rest } = options;
+	const url =
+		joinUrl(baseUrl, PATHS.stocks) + query({ symbols: list(symbols), history: text(history) });
+	const source = createFeedSource<StocksEvents>(
+		url,
+		sourceOptions(rest, history, [...(symbols ?? [])])
+	);
 	return Object.assign(source, {
 		symbol: (symbol: string) => source.event(symbol) as Readable<FeedValue<StockQuote> | undefined>
 	});
 }
 
-/** The multiplexed stream, `GET /api/feeds`. Default topics: all three; symbols and interval as above. */
+/**
+ * The multiplexed stream, `GET /api/feeds`. Default topics: all three; symbols, interval and
+ * history as above (`history` counts per topic).
+ */
 export function multiplexFeed(
-	options: FeedHelperOptions & {
+	options: LiveFeedOptions & {
 		topics?: readonly Topic[];
 		symbols?: readonly string[];
 		intervalMs?: number;
 	} = {}
 ): MultiplexFeed {
-	const { baseUrl = '', topics, symbols, intervalMs, ...rest } = options;
+	const { baseUrl = '', topics, symbols, intervalMs, history, ...rest } = options;
 	const url =
 		joinUrl(baseUrl, PATHS.multiplex) +
 		query({
 			topics: list(topics),
 			symbols: list(symbols),
-			interval_ms: intervalMs === undefined ? undefined : String(intervalMs)
+			interval_ms: text(intervalMs),
+			history: text(history)
 		});
 	const carried = topics ?? TOPICS;
 	const listen = [
 		...carried.filter((topic) => topic !== 'stocks'),
 		...(carried.includes('stocks') ? (symbols ?? []).map((s) => `stocks:${s}`) : [])
 	];
-	const source = createFeedSource<MultiplexEvents>(url, { ...rest, listen });
+	const source = createFeedSource<MultiplexEvents>(url, sourceOptions(rest, history, listen));
 	return Object.assign(source, {
 		time: source.event('time'),
 		system: source.event('system'),

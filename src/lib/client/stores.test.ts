@@ -1,6 +1,6 @@
 import { get } from 'svelte/store';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { multiplexFeed, stocksFeed, systemFeed, timeFeed, trainingJob } from './feeds';
+import { multiplexFeed, stocksFeed, systemFeed, timeFeed, trainingJob } from './stores';
 import { createFakeEventSource, createFakeLifecycle, type FakeEventSourceKit } from './testing';
 
 let kit: FakeEventSourceKit;
@@ -45,6 +45,43 @@ describe('feed URLs', () => {
 			'/api/feeds?topics=time,stocks&symbols=AAPL&interval_ms=2000',
 			'/api/training/a%20b/events'
 		]);
+	});
+
+	it('asks for history on the four live feeds, per topic on the multiplexed stream', () => {
+		open(timeFeed({ ...inject(), history: 5 }));
+		open(systemFeed({ ...inject(), intervalMs: 500, history: 60 }));
+		open(stocksFeed({ ...inject(), symbols: ['AAPL'], history: 0 }));
+		open(multiplexFeed({ ...inject(), topics: ['stocks'], history: 120 }));
+		expect(kit.instances.map((es) => es.url)).toEqual([
+			'/api/feeds/time?history=5',
+			'/api/feeds/system?interval_ms=500&history=60',
+			'/api/feeds/stocks?symbols=AAPL&history=0',
+			'/api/feeds?topics=stocks&history=120'
+		]);
+	});
+
+	it('resumes with the last id and without history: a resume gets what it missed', () => {
+		open(systemFeed({ ...inject(), history: 60 }));
+		kit.last().open();
+		kit.last().send('message', { cpu_percent: 1 }, '41');
+		kit.last().fail(503);
+		vi.runOnlyPendingTimers();
+		expect(kit.last().url).toBe('/api/feeds/system?lastEventId=41');
+	});
+
+	it('connects again without history when a server that predates it answers 400', () => {
+		const feed = multiplexFeed({ ...inject(), topics: ['time'], history: 60 });
+		open(feed);
+		kit.last().fail(400);
+		expect(kit.instances.map((es) => es.url)).toEqual([
+			'/api/feeds?topics=time&history=60',
+			'/api/feeds?topics=time'
+		]);
+		kit.last().open();
+		expect(get(feed).status).toBe('open');
+		kit.last().fail(400);
+		expect(kit.instances).toHaveLength(2);
+		expect(get(feed)).toMatchObject({ status: 'closed', lastError: { status: 400, fatal: true } });
 	});
 });
 
