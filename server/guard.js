@@ -80,10 +80,11 @@ function parseHead(packet) {
  * server's `request` listeners as a body-less request with the stand-in method, on a response
  * that closes the connection when it is done.
  * @param {http.Server} server
- * @param {import('node:net').Socket} socket
+ * @param {import('node:stream').Duplex} duplex the request's socket (a `net.Socket`)
  * @param {{ url: string, rawHeaders: string[] }} head
  */
-function replay(server, socket, head) {
+function replay(server, duplex, head) {
+	const socket = /** @type {import('node:net').Socket} */ (duplex);
 	const req = new http.IncomingMessage(socket);
 	req.method = STAND_IN_METHOD;
 	req.url = head.url;
@@ -160,13 +161,17 @@ function answerJson(res, status) {
  * @returns {S}
  */
 export function guardServer(server) {
-	const emit = server.emit;
+	const emit = /** @type {(this: S, event: string | symbol, ...args: any[]) => boolean} */ (
+		server.emit
+	);
 	// Ahead of the listeners, not one of them: a request answered here must reach no other.
 	server.emit = /** @type {typeof server.emit} */ (
-		function (/** @type {string | symbol} */ event, /** @type {any[]} */ ...args) {
-			if (event === 'request' && answeredHere(args[0], args[1])) return true;
-			return emit.call(this, event, ...args);
-		}
+		/** @type {unknown} */ (
+			function (/** @type {string | symbol} */ event, /** @type {any[]} */ ...args) {
+				if (event === 'request' && answeredHere(args[0], args[1])) return true;
+				return emit.call(server, event, ...args);
+			}
+		)
 	);
 	server.on('connect', (req, socket) => {
 		const url = req.url ?? '';

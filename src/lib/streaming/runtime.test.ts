@@ -62,8 +62,11 @@ describe('src/lib/streaming', () => {
 		const files = sources(ROOT);
 		expect(files.length).toBeGreaterThan(10);
 		const offending = files
-			.map((file) => [file.slice(ROOT.length + 1), nodeOnlyUses(readFileSync(file, 'utf8'))])
-			.filter(([, uses]) => uses.length > 0);
+			.map((file) => ({
+				file: file.slice(ROOT.length + 1),
+				uses: nodeOnlyUses(readFileSync(file, 'utf8'))
+			}))
+			.filter(({ uses }) => uses.length > 0);
 		expect(offending).toEqual([]);
 	});
 });
