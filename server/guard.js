@@ -80,10 +80,11 @@ function parseHead(packet) {
  * server's `request` listeners as a body-less request with the stand-in method, on a response
  * that closes the connection when it is done.
  * @param {http.Server} server
- * @param {import('node:net').Socket} socket
+ * @param {import('node:stream').Duplex} duplex the request's socket (a `net.Socket`)
  * @param {{ url: string, rawHeaders: string[] }} head
  */
-function replay(server, socket, head) {
+function replay(server, duplex, head) {
+	const socket = /** @type {import('node:net').Socket} */ (duplex);
 	const req = new http.IncomingMessage(socket);
 	req.method = STAND_IN_METHOD;
 	req.url = head.url;
@@ -160,13 +161,17 @@ function answerJson(res, status) {
  * @returns {S}
  */
 export function guardServer(server) {
-	const emit = server.emit;
+	const emit = /** @type {(this: S, event: string | symbol, ...args: any[]) => boolean} */ (
+		server.emit
+	);
 	// Ahead of the listeners, not one of them: a request answered here must reach no other.
 	server.emit = /** @type {typeof server.emit} */ (
-		function (/** @type {string | symbol} */ event, /** @type {any[]} */ ...args) {
-			if (event === 'request' && answeredHere(args[0], args[1])) return true;
-			return /** @type {(...all: any[]) => boolean} */ (emit).call(this, event, ...args);
-		}
+		/** @type {unknown} */ (
+			function (/** @type {string | symbol} */ event, /** @type {any[]} */ ...args) {
+				if (event === 'request' && answeredHere(args[0], args[1])) return true;
+				return emit.call(server, event, ...args);
+			}
+		)
 	);
 	server.on('connect', (req, socket) => {
 		const url = req.url ?? '';
@@ -175,10 +180,7 @@ export function guardServer(server) {
 			socket.end(rawJsonError(400));
 			return;
 		}
-		replay(server, /** @type {import('node:net').Socket} */ (socket), {
-			url,
-			rawHeaders: req.rawHeaders
-		});
+		replay(server, socket, { url, rawHeaders: req.rawHeaders });
 	});
 	server.on('clientError', (error, socket) => {
 		const err = /** @type {NodeJS.ErrnoException & { rawPacket?: Buffer }} */ (error);
@@ -198,7 +200,7 @@ export function guardServer(server) {
 				// client's FIN (or parse again) under the replayed response, as for an upgrade.
 				socket.removeAllListeners('data');
 				socket.removeAllListeners('end');
-				replay(server, /** @type {import('node:net').Socket} */ (socket), head);
+				replay(server, socket, head);
 				return;
 			}
 		}

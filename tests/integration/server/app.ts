@@ -112,6 +112,18 @@ export async function startApp(
 	};
 }
 
+/** Reads a response body as text as it arrives; `ended` turns true once the server ends it. */
+export function readAll(body: ReadableStream<Uint8Array>): { text: string; ended: boolean } {
+	const state = { text: '', ended: false };
+	void (async () => {
+		const decoder = new TextDecoder();
+		for await (const chunk of body) state.text += decoder.decode(chunk, { stream: true });
+	})()
+		.catch(() => {})
+		.finally(() => (state.ended = true));
+	return state;
+}
+
 /** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(
 	what: string,

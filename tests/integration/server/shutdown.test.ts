@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { copyBuild, waitFor } from './app';
+import { copyBuild, readAll, waitFor } from './app';
 
 function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -16,18 +16,6 @@ function freePort(): Promise<number> {
 			server.close(() => resolve(port));
 		});
 	});
-}
-
-/** Reads a response body as text as it arrives. */
-function readAll(body: ReadableStream<Uint8Array>) {
-	const state = { text: '', ended: false };
-	void (async () => {
-		const decoder = new TextDecoder();
-		for await (const chunk of body) state.text += decoder.decode(chunk, { stream: true });
-	})()
-		.catch(() => {})
-		.finally(() => (state.ended = true));
-	return state;
 }
 
 describe('SIGTERM', () => {

@@ -6,19 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBuiltServer, type Started } from '../../support/processes';
 import { STACK_LINE } from '../../support/raw-http';
-import { waitFor } from './app';
-
-/** Reads a response body as text as it arrives; `ended` once the server ends it. */
-function readAll(body: ReadableStream<Uint8Array>) {
-	const state = { text: '', ended: false };
-	void (async () => {
-		const decoder = new TextDecoder();
-		for await (const chunk of body) state.text += decoder.decode(chunk, { stream: true });
-	})()
-		.catch(() => {})
-		.finally(() => (state.ended = true));
-	return state;
-}
+import { readAll, waitFor } from './app';
 
 let server: Started | null = null;
 afterEach(async () => {
