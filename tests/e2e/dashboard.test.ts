@@ -82,6 +82,8 @@ test('a reload in the middle of a job resumes the same job', async ({ page }) =>
 });
 
 test('three tabs of the dashboard on one HTTP/1.1 origin all stay live', async ({ context }) => {
+	// Three pages, each checked in turn, then a job: more steps than one page's budget.
+	test.setTimeout(180_000);
 	const tabs = [];
 	for (let i = 0; i < 3; i++) {
 		const tab = await context.newPage();
