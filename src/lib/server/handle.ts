@@ -20,7 +20,13 @@ export const initBackend: ServerInit = async () => {
 	if (!flags[SHUTDOWN_HOOKED]) {
 		flags[SHUTDOWN_HOOKED] = true;
 		// adapter-node also listens: it stops accepting and exits once our streams have closed.
-		process.once('SIGTERM', () => getBackend().shutdown());
+		process.once('SIGTERM', () => {
+			const backend = getBackend();
+			backend.shutdown();
+			// Hands this instance's leases on at once, and lets the process exit: an open Redis
+			// connection would keep it alive after adapter-node has closed the server.
+			void backend.bus.close();
+		});
 	}
 };
 
