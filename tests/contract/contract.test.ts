@@ -2,7 +2,6 @@
  * The wire contract, asserted the same way against every backend (docs: /work/shared/CONTRACT.md),
  * so the mock and the server can never drift apart. Real time, small job sizes: a few seconds each.
  */
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -19,13 +18,13 @@ import {
 	type ApiFailure
 } from '../../src/lib/shared';
 import { createMockServer } from '../../src/lib/mocks/node';
+import { startBuiltServer } from '../support/processes';
+import { assertBuilt } from '../integration/server/app';
 import { record, withIds, type SseRecording } from './sse-recorder';
 
 /** How a backend is started for the suite. */
 interface Backend {
 	name: string;
-	/** Why it is skipped, if it is. */
-	skip: string | false;
 	start(): Promise<{ baseUrl: string; stop(): Promise<void> }>;
 }
 
@@ -35,21 +34,23 @@ const serverBuild = resolve('build/handler.js');
 const backends: Backend[] = [
 	{
 		name: 'mock (MSW setupServer)',
-		skip: false,
 		async start() {
 			const mock = createMockServer({ seed: 7, heartbeatMs: HEARTBEAT_MS });
 			return { baseUrl: 'http://localhost', stop: async () => mock.close() };
 		}
 	},
 	{
-		name: 'server (adapter-node build)',
-		// TODO(lead): the server routes (src/routes/api) and `npm run build` must exist for this entry;
-		// until then it is skipped. Nothing else needs to change once build/handler.js is there.
-		skip:
-			existsSync(serverBuild) && existsSync(resolve('src/routes/api'))
-				? false
-				: 'TODO: server routes not built yet (run `npm run build`)',
+		name: 'server, direct path (npm start: server.js)',
 		async start() {
+			assertBuilt();
+			const server = await startBuiltServer({ SSE_HEARTBEAT_MS: String(HEARTBEAT_MS) });
+			return { baseUrl: server.url, stop: () => server.stop() };
+		}
+	},
+	{
+		name: 'server, endpoints path (adapter-node build)',
+		async start() {
+			assertBuilt();
 			process.env.SSE_HEARTBEAT_MS = String(HEARTBEAT_MS);
 			const { handler } = (await import(/* @vite-ignore */ pathToFileURL(serverBuild).href)) as {
 				handler: http.RequestListener;
@@ -79,7 +80,7 @@ function failureBody(parsed: { ok: boolean }): ApiFailure['body'] {
 }
 
 for (const backend of backends) {
-	describe.skipIf(backend.skip)(`wire contract: ${backend.name}`, () => {
+	describe(`wire contract: ${backend.name}`, () => {
 		let base = '';
 		let stop: () => Promise<void> = async () => {};
 		const open: SseRecording[] = [];

@@ -90,8 +90,22 @@ export async function startProcess(options: {
 	return started;
 }
 
-/** Starts the built Live Feeds server (`node build`). */
+/** Starts the built Live Feeds server as `npm start` does (server.js: streams on the direct path). */
 export function startBuiltServer(
+	env: Record<string, string> = {},
+	port?: number
+): Promise<Started> {
+	return startProcess({
+		command: process.execPath,
+		args: ['server.js'],
+		env,
+		port,
+		readyPath: '/api/health'
+	});
+}
+
+/** Starts the built app as plain `node build` (adapter-node's server: streams through the endpoints). */
+export function startEndpointsServer(
 	env: Record<string, string> = {},
 	port?: number
 ): Promise<Started> {

@@ -69,17 +69,18 @@ export class Backend {
 	constructor(options: BackendOptions) {
 		this.config = options.config;
 		this.clock = options.clock ?? createClock();
-		this.bus = options.bus ?? createMemoryBus();
+		this.startedAt = this.clock.now();
+		this.bus = options.bus ?? createMemoryBus({ idStart: this.startedAt });
 		this.sampler = options.sampler;
 		this.pace = options.pace ?? NORMAL_PACE;
 		this.walk = createStockWalk(this.config.stockSymbols, options.random);
-		this.startedAt = this.clock.now();
 		this.metrics = options.metrics?.(this) ?? noMetrics;
 		this.streams = new StreamRegistry(
 			{
 				retryMs: this.config.retryMs,
 				heartbeatMs: this.config.heartbeatMs,
 				clientBufferBytes: this.config.clientBufferBytes,
+				stallMs: this.config.stallMs,
 				maxConnections: this.config.maxConnections,
 				maxConnectionsPerClient: this.config.maxConnectionsPerClient
 			},
@@ -94,7 +95,8 @@ export class Backend {
 			{
 				maxRunning: this.config.maxTrainingJobs,
 				ttlMs: this.config.trainingTtlMs,
-				slowFactor: () => this.pace.slowFactor()
+				slowFactor: () => this.pace.slowFactor(),
+				onSent: (tally) => this.metrics.sent('training', tally)
 			},
 			this.clock,
 			options.newJobId
@@ -157,7 +159,7 @@ export class Backend {
 			channel = new MultiplexChannel(
 				sources,
 				() => this.#channels.delete(key),
-				(clients, bytes) => this.metrics.sent('multiplex', clients, bytes),
+				(tally) => this.metrics.sent('multiplex', tally),
 				() => this.metrics.replayed('multiplex')
 			);
 			this.#channels.set(key, channel);
@@ -188,11 +190,10 @@ export class Backend {
 		const label = options.label ?? topic.split(':')[0]!;
 		return new Hub<T>(topic, producer, this.bus, {
 			replayCapacity: this.config.replayEvents,
-			idStart: this.startedAt,
 			onIdle: options.onIdle,
 			onReplay: () => this.metrics.replayed(label),
-			onFanOut: (clients, bytes) => {
-				if (clients > 0) this.metrics.sent(label, clients, bytes);
+			onFanOut: (tally) => {
+				if (tally.writes > 0) this.metrics.sent(label, tally);
 			}
 		});
 	}

@@ -106,7 +106,13 @@ export function createMemoryBus(options: MemoryBusOptions = {}): FeedBus {
 		},
 		read: async () => null,
 		tail: async () => [],
-		status: () => ({ kind: 'memory', state: 'ok', leases: [...leading.keys()], errors: 0, lagMs: 0 }),
+		status: () => ({
+			kind: 'memory',
+			state: 'ok',
+			leases: [...leading.keys()],
+			errors: 0,
+			lagMs: 0
+		}),
 		close: async () => {}
 	};
 }

@@ -19,6 +19,8 @@ export interface ServerConfig {
 	replayEvents: number;
 	/** `SSE_CLIENT_BUFFER_BYTES`: unread bytes before a client is dropped as slow. Default 262144. */
 	clientBufferBytes: number;
+	/** `SSE_STALL_MS`: time a client may take no bytes while some wait before it is dropped. Default 30000. */
+	stallMs: number;
 	/** `MAX_CONNECTIONS`: open streams in total (then 503). Default 20000. */
 	maxConnections: number;
 	/** `MAX_CONNECTIONS_PER_CLIENT`: open streams per client address (then 429). Default 64. */
@@ -36,6 +38,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
 		stockSymbols: parseStockSymbols(DEFAULTS.stockSymbols),
 		replayEvents: 512,
 		clientBufferBytes: 256 * 1024,
+		stallMs: 30_000,
 		maxConnections: 20_000,
 		maxConnectionsPerClient: 64,
 		...overrides

@@ -1,21 +1,25 @@
 /**
  * Request handlers for every route of the contract, on a given `Backend`. The server's
  * `+server.ts` files and the mock's MSW handlers both call these, so both answer the same way.
+ * The streams are described once, as `StreamRoute`s (parse and validate the request, say how a
+ * connection joins its source), and opened either as a web `Response` (here) or straight onto a
+ * Node response by the production server (server/direct).
  */
-import type { Health, TrainingCreated, TrainingJobList } from '$lib/shared/contract';
-import { apiFailure, type ApiFailure } from '$lib/shared/errors';
+import type { Health, Topic, TrainingCreated, TrainingJobList } from '$lib/shared/contract';
+import { apiFailure, type ApiFailure, type Parsed } from '$lib/shared/errors';
 import {
 	JOB_ID_PATTERN,
 	checkQuery,
 	parseEventId,
+	parseHistory,
 	parseIntervalMs,
 	parseSymbols,
 	parseTopics,
 	parseTrainingOptions
 } from '$lib/shared/validate';
-import { errorResponse, jsonResponse, lastEventIdOf, readJsonBody } from './http';
 import type { Backend } from './backend';
-import type { SseConnection } from './sse/connection';
+import { errorResponse, jsonResponse, lastEventIdOf, readJsonBody } from './http';
+import type { SseConnection, StreamSink } from './sse/connection';
 import { SSE_HEADERS, streamResponse } from './sse/registry';
 
 /** What the handlers need of a request; SvelteKit's `RequestEvent` fits. */
@@ -28,21 +32,21 @@ export interface FeedRequest {
 /** A request for one training job's route. */
 export type JobRequest = FeedRequest & { params: { id: string } };
 
-/** A route's handler; `feeds` defaults to the backend the handlers were made for. */
+/** A route's handler; `backend` defaults to the backend the handlers were made for. */
 export type Endpoint<E extends FeedRequest = FeedRequest> = (
 	event: E,
-	feeds?: Backend
+	backend?: Backend
 ) => Promise<Response>;
 
 /**
  * Wraps a handler: any unexpected error becomes the contract's JSON `500`, never a stack trace.
- * `feeds` is the default backend when the caller passes none.
+ * `backend` is the default backend when the caller passes none.
  */
 export function endpoint<E extends FeedRequest>(
-	handler: (event: E, feeds: Backend) => Response | Promise<Response>,
-	feeds: () => Backend
+	handler: (event: E, backend: Backend) => Response | Promise<Response>,
+	backend: () => Backend
 ): Endpoint<E> {
-	return async (event, given = feeds()) => {
+	return async (event, given = backend()) => {
 		try {
 			return await handler(event, given);
 		} catch (error) {
@@ -52,176 +56,273 @@ export function endpoint<E extends FeedRequest>(
 	};
 }
 
-function query(event: FeedRequest, allowed: readonly string[]): ApiFailure | null {
-	const checked = checkQuery(event.url.searchParams, allowed);
-	return checked.ok ? null : checked;
+/** A stream ready to open: the feed it counts under, and how a connection joins its source. */
+export interface StreamPlan {
+	/** The feed's label in `/metrics` and `/api/health`. */
+	feed: string;
+	/** Joins an opened connection to its source; returns the leave. */
+	attach(connection: SseConnection, lastEventId: string | null): () => void;
 }
 
-/** Opens a stream for `feed` after the caps allow it; `attach` joins it to its source and returns the leave. */
-export function openStream(
-	event: FeedRequest,
-	feeds: Backend,
-	feed: string,
-	attach: (connection: SseConnection, lastEventId: string | null) => () => void
-): Response {
+/** What a stream request asks for: its query, its `Last-Event-ID`, and the route's `params`. */
+export interface StreamQuery {
+	query: URLSearchParams;
+	lastEventId: string | null;
+	params: Record<string, string>;
+}
+
+/**
+ * One SSE route: the query parameters it allows, and how it turns a valid request into a plan.
+ * `'no-content'` answers `204` (a job seen to its end: the browser stops reconnecting).
+ */
+export interface StreamRoute {
+	allowed: readonly string[];
+	plan(request: StreamQuery, backend: Backend): StreamPlan | ApiFailure | 'no-content';
+}
+
+/** Runs `parse` on the query after checking it names only `route.allowed` parameters. */
+export function planStream(
+	route: StreamRoute,
+	request: StreamQuery,
+	backend: Backend
+): StreamPlan | ApiFailure | 'no-content' {
+	const checked = checkQuery(request.query, route.allowed);
+	if (!checked.ok) return checked;
+	return route.plan(request, backend);
+}
+
+/** The first failure among parsed values, else their values. */
+function all<T extends unknown[]>(
+	...parsed: { [K in keyof T]: Parsed<T[K]> }
+): { ok: true; values: T } | ApiFailure {
+	for (const p of parsed) if (!p.ok) return p as ApiFailure;
+	return { ok: true, values: parsed.map((p) => (p as { value: unknown }).value) as T };
+}
+
+function findJob(backend: Backend, id: string) {
+	const job = JOB_ID_PATTERN.test(id) ? backend.jobs.get(id) : undefined;
+	// A job id is 8-32 characters: the contract quotes only values of up to 16, so none is echoed.
+	return job ?? apiFailure(404, 'not_found', 'unknown training job id');
+}
+
+/** Every SSE route of the contract. */
+export const STREAM_ROUTES = {
+	/** `GET /api/feeds/time?history=`. */
+	time: {
+		allowed: ['lastEventId', 'history'],
+		plan({ query }, backend) {
+			const history = parseHistory(query.get('history'));
+			if (!history.ok) return history;
+			return {
+				feed: 'time',
+				attach: (connection, id) =>
+					backend.time.join(connection, { lastEventId: parseEventId(id), history: history.value })
+			};
+		}
+	},
+	/** `GET /api/feeds/system?interval_ms=&history=`. */
+	system: {
+		allowed: ['interval_ms', 'lastEventId', 'history'],
+		plan({ query }, backend) {
+			const parsed = all<[number, number]>(
+				parseIntervalMs(query.get('interval_ms')),
+				parseHistory(query.get('history'))
+			);
+			if (!parsed.ok) return parsed;
+			const [interval, history] = parsed.values;
+			return {
+				feed: 'system',
+				attach: (connection, id) =>
+					backend.system(interval).join(connection, { lastEventId: parseEventId(id), history })
+			};
+		}
+	},
+	/** `GET /api/feeds/stocks?symbols=&history=`. */
+	stocks: {
+		allowed: ['symbols', 'lastEventId', 'history'],
+		plan({ query }, backend) {
+			const parsed = all<[string[], number]>(
+				parseSymbols(query.get('symbols'), backend.walk.symbols),
+				parseHistory(query.get('history'))
+			);
+			if (!parsed.ok) return parsed;
+			const [symbols, history] = parsed.values;
+			const wanted = new Set(symbols);
+			return {
+				feed: 'stocks',
+				attach: (connection, id) =>
+					backend.stocks.join(connection, {
+						lastEventId: parseEventId(id),
+						filter: (message) => wanted.has(message.event),
+						filterKey: [...wanted].sort().join(','),
+						history
+					})
+			};
+		}
+	},
+	/** `GET /api/feeds?topics=&symbols=&interval_ms=&history=`: several feeds over one connection. */
+	multiplex: {
+		allowed: ['topics', 'symbols', 'interval_ms', 'lastEventId', 'history'],
+		plan({ query }, backend) {
+			const parsed = all<[Topic[], string[], number, number]>(
+				parseTopics(query.get('topics')),
+				parseSymbols(query.get('symbols'), backend.walk.symbols),
+				parseIntervalMs(query.get('interval_ms')),
+				parseHistory(query.get('history'))
+			);
+			if (!parsed.ok) return parsed;
+			const [topics, symbols, interval, history] = parsed.values;
+			return {
+				feed: 'multiplex',
+				// The channel is made only for an admitted stream: a refused one would leave it behind.
+				attach: (connection, id) =>
+					backend.channel(topics, symbols, interval).join(connection, id, history)
+			};
+		}
+	},
+	/** `GET /api/training/<id>/events`: the job's progress, resumable, `204` once seen to the end. */
+	trainingEvents: {
+		allowed: ['lastEventId'],
+		plan({ params, lastEventId: raw }, backend) {
+			const job = findJob(backend, params.id ?? '');
+			if ('ok' in job) return job;
+			const lastEventId = parseEventId(raw);
+			if (job.isSeenToEnd(lastEventId)) return 'no-content';
+			const known = lastEventId !== null && lastEventId <= job.seq;
+			return { feed: 'training', attach: (connection) => job.join(connection, lastEventId, known) };
+		}
+	}
+} satisfies Record<string, StreamRoute>;
+
+/**
+ * Opens an admitted stream on `backend` for `client`, over `sink` (a web stream when absent),
+ * and joins it to its source; null with the failure when the caps refuse it.
+ */
+export function openConnection(
+	backend: Backend,
+	plan: StreamPlan,
+	options: {
+		client: string;
+		lastEventId: string | null;
+		sink?: StreamSink;
+		signal?: AbortSignal;
+	}
+): SseConnection | ApiFailure {
+	const denied = backend.streams.admit(options.client);
+	if (denied) return denied;
+	let leave: (() => void) | null = null;
+	const connection = backend.streams.open({
+		feed: plan.feed,
+		client: options.client,
+		sink: options.sink,
+		signal: options.signal,
+		onClose: () => leave?.()
+	});
+	leave = plan.attach(connection, options.lastEventId);
+	// The join itself may have ended the stream (a finished job, a client over its buffer).
+	if (connection.closed) leave();
+	return connection;
+}
+
+/** Answers a stream route with a web `Response`: the stream, or the contract's error. */
+export function streamEndpoint(route: StreamRoute, event: FeedRequest, backend: Backend): Response {
+	const lastEventId = lastEventIdOf(event.request, event.url);
+	const params = (event as Partial<JobRequest>).params ?? {};
+	const plan = planStream(route, { query: event.url.searchParams, lastEventId, params }, backend);
+	if (plan === 'no-content') return new Response(null, { status: 204 });
+	if ('ok' in plan) return errorResponse(plan);
 	// SvelteKit answers HEAD with the GET handler, and Node never flushes the headers of a body it
 	// does not send: an endless stream would leave HEAD unanswered and a connection held open.
 	if (event.request.method === 'HEAD') return new Response(null, { headers: SSE_HEADERS });
-	const client = event.getClientAddress();
-	const denied = feeds.streams.admit(client);
-	if (denied) return errorResponse(denied);
-	let leave: (() => void) | null = null;
-	const connection = feeds.streams.open({
-		feed,
-		client,
-		signal: event.request.signal,
-		onClose: () => leave?.()
+	const connection = openConnection(backend, plan, {
+		client: event.getClientAddress(),
+		lastEventId,
+		signal: event.request.signal
 	});
-	leave = attach(connection, lastEventIdOf(event.request, event.url));
-	// The join itself may have ended the stream (a finished job, a client over its buffer).
-	if (connection.closed) leave();
+	if ('ok' in connection) return errorResponse(connection);
 	return streamResponse(connection);
 }
 
-function findJob(feeds: Backend, id: string) {
-	const job = JOB_ID_PATTERN.test(id) ? feeds.jobs.get(id) : undefined;
-	return (
-		job ??
-		apiFailure(
-			404,
-			'not_found',
-			`unknown training job ${JOB_ID_PATTERN.test(id) ? `'${id}'` : 'id'}`
-		)
-	);
+function noQuery(event: FeedRequest): ApiFailure | null {
+	const checked = checkQuery(event.url.searchParams, []);
+	return checked.ok ? null : checked;
 }
 
 /** The handler of every route of the contract, on the backend `backend()` returns. */
 export function createEndpoints(backend: () => Backend) {
+	const stream = (route: StreamRoute) =>
+		endpoint((event: FeedRequest, given) => streamEndpoint(route, event, given), backend);
 	return {
 		/** `GET /api/feeds/time`. */
-		timeStream: endpoint((event, feeds) => {
-			const bad = query(event, ['lastEventId']);
-			if (bad) return errorResponse(bad);
-			return openStream(event, feeds, 'time', (connection, id) =>
-				feeds.time.join(connection, { lastEventId: parseEventId(id) })
-			);
-		}, backend),
-
+		timeStream: stream(STREAM_ROUTES.time),
 		/** `GET /api/feeds/system?interval_ms=`. */
-		systemStream: endpoint((event, feeds) => {
-			const bad = query(event, ['interval_ms', 'lastEventId']);
-			if (bad) return errorResponse(bad);
-			const interval = parseIntervalMs(event.url.searchParams.get('interval_ms'));
-			if (!interval.ok) return errorResponse(interval);
-			return openStream(event, feeds, 'system', (connection, id) =>
-				feeds.system(interval.value).join(connection, { lastEventId: parseEventId(id) })
-			);
-		}, backend),
-
+		systemStream: stream(STREAM_ROUTES.system),
 		/** `GET /api/feeds/stocks?symbols=`. */
-		stocksStream: endpoint((event, feeds) => {
-			const bad = query(event, ['symbols', 'lastEventId']);
-			if (bad) return errorResponse(bad);
-			const symbols = parseSymbols(event.url.searchParams.get('symbols'), feeds.walk.symbols);
-			if (!symbols.ok) return errorResponse(symbols);
-			const wanted = new Set(symbols.value);
-			return openStream(event, feeds, 'stocks', (connection, id) =>
-				feeds.stocks.join(connection, {
-					lastEventId: parseEventId(id),
-					filter: (message) => wanted.has(message.event)
-				})
-			);
-		}, backend),
-
+		stocksStream: stream(STREAM_ROUTES.stocks),
 		/** `GET /api/feeds?topics=&symbols=&interval_ms=`: several feeds over one connection. */
-		multiplexStream: endpoint((event, feeds) => {
-			const bad = query(event, ['topics', 'symbols', 'interval_ms', 'lastEventId']);
-			if (bad) return errorResponse(bad);
-			const params = event.url.searchParams;
-			const topics = parseTopics(params.get('topics'));
-			if (!topics.ok) return errorResponse(topics);
-			const symbols = parseSymbols(params.get('symbols'), feeds.walk.symbols);
-			if (!symbols.ok) return errorResponse(symbols);
-			const interval = parseIntervalMs(params.get('interval_ms'));
-			if (!interval.ok) return errorResponse(interval);
-			// The channel is made only for an admitted stream: a refused one would leave it behind.
-			return openStream(event, feeds, 'multiplex', (connection, id) =>
-				feeds.channel(topics.value, symbols.value, interval.value).join(connection, id)
-			);
-		}, backend),
+		multiplexStream: stream(STREAM_ROUTES.multiplex),
+		/** `GET /api/training/<id>/events`: the job's progress, resumable, `204` once seen to the end. */
+		trainingEvents: endpoint(
+			(event: JobRequest, given) => streamEndpoint(STREAM_ROUTES.trainingEvents, event, given),
+			backend
+		),
 
 		/** `POST /api/training`: starts a job. */
-		createTraining: endpoint(async (event, feeds) => {
-			const bad = query(event, []);
+		createTraining: endpoint(async (event, given) => {
+			const bad = noQuery(event);
 			if (bad) return errorResponse(bad);
 			const body = await readJsonBody(event.request);
 			if (!body.ok) return errorResponse(body);
 			const options = parseTrainingOptions(body.value);
 			if (!options.ok) return errorResponse(options);
-			const job = feeds.jobs.create(options.value);
+			const job = given.jobs.create(options.value);
 			if ('ok' in job) return errorResponse(job);
 			const created: TrainingCreated = { id: job.id, events: job.info().events };
 			return jsonResponse(created, 201, { location: created.events });
 		}, backend),
 
 		/** `GET /api/training`: every kept job. */
-		listTraining: endpoint((event, feeds) => {
-			const bad = query(event, []);
+		listTraining: endpoint((event, given) => {
+			const bad = noQuery(event);
 			if (bad) return errorResponse(bad);
-			const list: TrainingJobList = { jobs: feeds.jobs.list().map((job) => job.info()) };
+			const list: TrainingJobList = { jobs: given.jobs.list().map((job) => job.info()) };
 			return jsonResponse(list);
 		}, backend),
 
-		/** `GET /api/training/<id>/events`: the job's progress, resumable, `204` once seen to the end. */
-		trainingEvents: endpoint((event: JobRequest, feeds) => {
-			const bad = query(event, ['lastEventId']);
-			if (bad) return errorResponse(bad);
-			const job = findJob(feeds, event.params.id);
-			if ('ok' in job) return errorResponse(job);
-			const raw = lastEventIdOf(event.request, event.url);
-			const lastEventId = parseEventId(raw);
-			// 204 is how SSE tells a browser to stop reconnecting for good.
-			if (job.isSeenToEnd(lastEventId)) return new Response(null, { status: 204 });
-			const known = lastEventId !== null && lastEventId <= job.seq;
-			return openStream(event, feeds, 'training', (connection) =>
-				job.join(connection, lastEventId, known)
-			);
-		}, backend),
-
 		/** `DELETE /api/training/<id>`: cancels a running job (`202`); a finished one is `409`. */
-		cancelTraining: endpoint((event: JobRequest, feeds) => {
-			const bad = query(event, []);
+		cancelTraining: endpoint((event: JobRequest, given) => {
+			const bad = noQuery(event);
 			if (bad) return errorResponse(bad);
-			const job = findJob(feeds, event.params.id);
+			const job = findJob(given, event.params.id);
 			if ('ok' in job) return errorResponse(job);
 			if (!job.cancel()) {
 				return errorResponse(
-					apiFailure(409, 'already_finished', `training job '${job.id}' has already finished`)
+					apiFailure(409, 'already_finished', 'the training job has already finished')
 				);
 			}
 			return jsonResponse(job.info(), 202);
 		}, backend),
 
 		/** `GET /api/health`. */
-		health: endpoint((event, feeds) => {
-			const bad = query(event, []);
+		health: endpoint((event, given) => {
+			const bad = noQuery(event);
 			if (bad) return errorResponse(bad);
-			if (feeds.streams.shuttingDown) {
+			if (given.streams.shuttingDown) {
 				return errorResponse(
 					apiFailure(503, 'shutting_down', 'the server is shutting down', { 'retry-after': '5' })
 				);
 			}
 			const body: Health = {
 				status: 'ok',
-				uptime_s: Math.floor((feeds.clock.now() - feeds.startedAt) / 1000),
-				connections: feeds.streams.size
+				uptime_s: Math.floor((given.clock.now() - given.startedAt) / 1000),
+				connections: given.streams.size
 			};
 			return jsonResponse(body);
 		}, backend),
 
 		/** `GET /metrics`: the metrics sink's text; `404` when the sink keeps none. */
-		metrics: endpoint(async (_event, feeds) => {
-			const scraped = await feeds.metrics.scrape?.();
+		metrics: endpoint(async (_event, given) => {
+			const scraped = await given.metrics.scrape?.();
 			if (!scraped) return errorResponse(apiFailure(404, 'not_found', 'no such API path'));
 			return new Response(scraped.text, {
 				headers: { 'content-type': scraped.contentType, 'cache-control': 'no-store' }

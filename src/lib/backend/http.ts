@@ -1,6 +1,6 @@
 import { DEFAULTS } from '$lib/shared/contract';
 import { apiFailure, type ApiFailure, type Parsed } from '$lib/shared/errors';
-import { concat } from './hub';
+import { concatBytes } from './fan-out';
 
 /** A JSON response; every API answer carries `Vary: Origin` (added by the CORS layer). */
 export function jsonResponse(
@@ -74,13 +74,26 @@ export async function readJsonBody(
 		if (size <= maxBytes) chunks.push(value);
 	}
 	if (size > maxBytes) return tooLarge();
-	const text = new TextDecoder().decode(concat(chunks));
+	const text = new TextDecoder().decode(concatBytes(chunks));
 	if (text.trim() === '') return { ok: true, value: undefined };
 	try {
 		return { ok: true, value: JSON.parse(text) as unknown };
 	} catch {
 		return apiFailure(400, 'bad_json', 'the body is not valid JSON');
 	}
+}
+
+/** The CORS headers of an answer to `origin`: `Vary: Origin` always, the rest for an allowed one. */
+export function corsHeaders(
+	origin: string | null,
+	allowed: readonly string[]
+): Record<string, string> {
+	if (!origin || !allowed.includes(origin)) return { vary: 'Origin' };
+	return {
+		vary: 'Origin',
+		'access-control-allow-origin': origin,
+		'access-control-expose-headers': 'Retry-After, Allow'
+	};
 }
 
 /**
@@ -93,10 +106,9 @@ export function applyCors(
 	allowed: readonly string[]
 ): Response {
 	const headers = new Headers(response.headers);
-	headers.append('vary', 'Origin');
-	if (origin && allowed.includes(origin)) {
-		headers.set('access-control-allow-origin', origin);
-		headers.set('access-control-expose-headers', 'Retry-After, Allow');
+	for (const [name, value] of Object.entries(corsHeaders(origin, allowed))) {
+		if (name === 'vary') headers.append(name, value);
+		else headers.set(name, value);
 	}
 	return new Response(response.body, {
 		status: response.status,

@@ -2,24 +2,23 @@ import { describe, expect, it, vi } from 'vitest';
 import { createMemoryBus } from './bus';
 import { Hub, type Producer } from './hub';
 import { SseConnection } from './sse/connection';
+import { flushPending } from './fan-out';
 import { collect } from './testing';
 
-/** A producer the test drives by hand: `emit` publishes, `state` is the snapshot. */
-function manualProducer(
-	state: { event: string; data: number }[] = [{ event: 'message', data: 0 }]
-) {
+/** A producer the test drives by hand: `emit` publishes; `onStart` is what it sends as it starts. */
+function manualProducer(onStart: { event: string; data: number }[] = []) {
 	const calls = { starts: 0, stops: 0 };
 	let emit: ((event: string, data: number) => void) | null = null;
 	const producer: Producer<number> = {
 		start(fn) {
 			calls.starts++;
 			emit = fn;
+			for (const { event, data } of onStart) fn(event, data);
 			return () => {
 				calls.stops++;
 				emit = null;
 			};
-		},
-		snapshot: () => state
+		}
 	};
 	return {
 		producer,
@@ -35,9 +34,8 @@ function setup(replayCapacity = 5, idStart = 100) {
 	const manual = manualProducer();
 	const onReplay = vi.fn();
 	const onIdle = vi.fn();
-	const hub = new Hub<number>('t', manual.producer, createMemoryBus(), {
+	const hub = new Hub<number>('t', manual.producer, createMemoryBus({ idStart }), {
 		replayCapacity,
-		idStart,
 		onReplay,
 		onIdle
 	});
@@ -79,30 +77,51 @@ describe('Hub replay buffer', () => {
 		expect(hub.entryAfter(105)).toBeUndefined();
 	});
 
-	it("sends a snapshot: state with no event yet first, then this run's newest events with their ids", async () => {
+	it('sends a snapshot of real events: the newest of each name, with their own ids, in id order', async () => {
 		const { hub, manual } = setup();
-		manual.producer.snapshot = () => [
-			{ event: 'A', data: 1 },
-			{ event: 'B', data: 2 }
-		];
 		const first = connection();
 		const reader = collect(first.stream);
 		hub.join(first, { lastEventId: null });
-		// Nothing was emitted yet: the position is the feed's start.
-		expect(await reader.events()).toEqual([
-			{ event: 'A', data: '1' },
-			{ event: 'B', data: '2', id: '100' }
-		]);
+		// Nothing was emitted yet: nothing to send, and no id is invented.
+		expect(await reader.events()).toEqual([]);
+		manual.emit(1, 'A');
+		manual.emit(2, 'B');
 		manual.emit(5, 'A');
 		const second = connection();
 		const secondReader = collect(second.stream);
 		hub.join(second, { lastEventId: null });
-		// A has been sent in this run: its snapshot is that event itself, id and all.
 		expect(await secondReader.events()).toEqual([
-			{ event: 'B', data: '2' },
-			{ event: 'A', data: '5', id: '101' }
+			{ event: 'B', data: '2', id: '102' },
+			{ event: 'A', data: '5', id: '103' }
 		]);
-		expect(await reader.events()).toEqual([{ event: 'A', data: '5', id: '101' }]);
+		expect((await reader.events()).map((e) => e.id)).toEqual(['101', '102', '103']);
+	});
+
+	it('sends the newest `history` events before the snapshot, each once and in id order', async () => {
+		const { hub, manual } = setup(10);
+		hub.listen(() => {});
+		manual.emit(1, 'A');
+		manual.emit(2, 'B');
+		manual.emit(3, 'A');
+		manual.emit(4, 'A');
+		const client = connection();
+		const reader = collect(client.stream);
+		hub.join(client, { lastEventId: null, history: 2 });
+		// The last two (103, 104) plus B's newest (102), which the snapshot needs.
+		expect((await reader.events()).map((e) => [e.id, e.event, e.data])).toEqual([
+			['102', 'B', '2'],
+			['103', 'A', '3'],
+			['104', 'A', '4']
+		]);
+		const all = connection();
+		const allReader = collect(all.stream);
+		hub.join(all, { lastEventId: null, history: 50 });
+		expect((await allReader.events()).map((e) => e.id)).toEqual(['101', '102', '103', '104']);
+		// A resumable Last-Event-ID wins over history: only what was missed.
+		const back = connection();
+		const backReader = collect(back.stream);
+		hub.join(back, { lastEventId: 103, history: 50 });
+		expect((await backReader.events()).map((e) => e.id)).toEqual(['104']);
 	});
 
 	it('resumes a client from its Last-Event-ID with no gap and no duplicate, then live', async () => {
@@ -128,19 +147,22 @@ describe('Hub replay buffer', () => {
 		expect((await caughtUpReader.events()).map((e) => e.id)).toEqual(['106']);
 	});
 
-	it('resumes a client that saw only the snapshot taken before the first event', async () => {
+	it('resumes a client that saw only the snapshot', async () => {
 		const { hub, manual } = setup(10);
 		hub.listen(() => {});
+		manual.emit(1);
 		const early = connection();
 		const earlyReader = collect(early.stream);
 		hub.join(early, { lastEventId: null });
 		const [snapshot] = await earlyReader.events();
-		manual.emit(1);
+		expect(snapshot?.id).toBe('101');
+		early.close();
 		manual.emit(2);
+		manual.emit(3);
 		const back = connection();
 		const backReader = collect(back.stream);
 		hub.join(back, { lastEventId: Number(snapshot!.id) });
-		expect((await backReader.events()).map((e) => e.id)).toEqual(['101', '102']);
+		expect((await backReader.events()).map((e) => e.id)).toEqual(['102', '103']);
 	});
 
 	it('sends the snapshot when the id was evicted or was never issued', async () => {
@@ -209,14 +231,7 @@ describe('Hub subscriptions', () => {
 	});
 
 	it('does not send an event emitted on start twice', async () => {
-		const manual = manualProducer();
-		const start = manual.producer.start;
-		manual.producer.start = (emit) => {
-			const stop = start(emit);
-			emit('message', 42);
-			return stop;
-		};
-		manual.producer.snapshot = () => [{ event: 'message', data: 42 }];
+		const manual = manualProducer([{ event: 'message', data: 42 }]);
 		const hub = new Hub<number>('t', manual.producer, createMemoryBus(), { replayCapacity: 5 });
 		const client = connection();
 		const reader = collect(client.stream);
@@ -237,7 +252,76 @@ describe('Hub subscriptions', () => {
 		hub.join(closed, { lastEventId: null });
 		closed.close();
 		manual.emit(1);
+		flushPending();
 		const bytes = hub.entriesAfter(0)![0]!.bytes.byteLength;
-		expect(onFanOut).toHaveBeenLastCalledWith(1, bytes);
+		expect(onFanOut).toHaveBeenLastCalledWith({ writes: 1, deliveries: 1, bytes });
+	});
+});
+
+describe('Hub coalescing', () => {
+	it('writes the events of one turn to each client in one write, and waits for the turn to end', () => {
+		const { hub, manual } = setup(10);
+		const writes: number[] = [];
+		const clients = [connection(), connection()];
+		for (const client of clients) {
+			const write = client.write.bind(client);
+			client.write = (bytes) => {
+				writes.push(bytes.byteLength);
+				return write(bytes);
+			};
+			hub.join(client, { lastEventId: null });
+		}
+		manual.emit(1);
+		manual.emit(2);
+		manual.emit(3);
+		expect(writes).toEqual([]);
+		flushPending();
+		const eventBytes = hub.entriesAfter(100)!.reduce((n, e) => n + e.bytes.byteLength, 0);
+		expect(writes).toEqual([eventBytes, eventBytes]);
+	});
+
+	it('flushes by itself at the end of the turn', async () => {
+		const { hub, manual } = setup(10);
+		const client = connection();
+		const reader = collect(client.stream);
+		hub.join(client, { lastEventId: null });
+		manual.emit(7);
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(client.bytesWritten).toBeGreaterThan(0);
+		expect((await reader.events()).map((e) => e.data)).toEqual(['7']);
+	});
+
+	it('gives a client that joins mid-turn only the queued events its snapshot lacks', async () => {
+		const { hub, manual } = setup(10);
+		const early = connection();
+		const earlyReader = collect(early.stream);
+		hub.join(early, { lastEventId: null });
+		manual.emit(1);
+		const late = connection();
+		const lateReader = collect(late.stream);
+		// Joins before the flush: its snapshot already holds 101.
+		hub.join(late, { lastEventId: null });
+		manual.emit(2);
+		expect((await lateReader.events()).map((e) => e.id)).toEqual(['101', '102']);
+		expect((await earlyReader.events()).map((e) => e.id)).toEqual(['101', '102']);
+	});
+
+	it('shares one write among clients with the same filter key, and filters per key', async () => {
+		const { hub, manual } = setup(10);
+		const onlyB = (m: { event: string }) => m.event === 'B';
+		const a = connection();
+		const b = connection();
+		const readers = [collect(a.stream), collect(b.stream)];
+		hub.join(a, { lastEventId: null, filter: onlyB, filterKey: 'B' });
+		hub.join(b, { lastEventId: null, filter: onlyB, filterKey: 'B' });
+		const other = connection();
+		const otherReader = collect(other.stream);
+		hub.join(other, { lastEventId: null });
+		manual.emit(1, 'A');
+		manual.emit(2, 'B');
+		for (const reader of readers) {
+			expect((await reader.events()).map((e) => e.data)).toEqual(['2']);
+		}
+		expect((await otherReader.events()).map((e) => e.data)).toEqual(['1', '2']);
 	});
 });

@@ -1,44 +1,40 @@
 import { encodeEvent } from '$lib/shared/sse';
 import type { FeedBus, FeedMessage } from './bus';
+import {
+	concatBytes,
+	currentOrder,
+	emptyTally,
+	nextOrder,
+	scheduleFlush,
+	writeBatch,
+	type FanOutTally,
+	type Pending
+} from './fan-out';
 import { toBytes, type SseConnection } from './sse/connection';
 
-/** Makes a feed's events. Started with the hub's first client and stopped after its last. */
+/**
+ * Makes a feed's events. Started with the hub's first client and stopped after its last. It
+ * emits its current state as events when it starts (a tick, every symbol's quote), so that every
+ * event a client gets, its snapshot included, is a real event with its own id.
+ */
 export interface Producer<T> {
 	/** Starts producing through `emit`; returns the function that stops it. */
 	start(emit: (event: string, data: T) => void): () => void;
-	/** The feed's current state, sent at once to a client that connects or cannot resume. */
-	snapshot(): { event: string; data: T }[];
 }
 
 /** A message with its encoded bytes: encoded once, written as is to every client. */
-export interface HubEntry<T> extends FeedMessage<T> {
-	bytes: Uint8Array;
-	/** Process-wide arrival order, to merge several feeds' replays in the order they happened. */
-	order: number;
-}
-
-let arrivals = 0;
-
-/** One event of a snapshot: a real event of the producer's current run, or state with no event yet. */
-export interface SnapshotEvent<T> extends FeedMessage<T> {
-	/** True when this is the newest event of its name sent in the producer's current run. */
-	current: boolean;
-	/** The event's bytes, when `current`. */
-	bytes?: Uint8Array;
-}
+export interface HubEntry<T> extends FeedMessage<T>, Pending {}
 
 /** Options of one hub. */
 export interface HubOptions {
-	/** Events kept for `Last-Event-ID` resume. */
+	/** Events kept for `Last-Event-ID` resume and `?history=`. */
 	replayCapacity: number;
-	/** The first id is this plus one; ids from an earlier process are then never mistaken for ours. */
-	idStart?: number;
 	/** Called when a client is served a replay (for metrics). */
 	onReplay?: () => void;
 	/** Called when the last client or listener leaves and the producer stops. */
 	onIdle?: () => void;
-	/** Called for every event fanned out, with the clients and bytes written (for metrics). */
-	onFanOut?: (clients: number, bytes: number) => void;
+	/** Called after every flush with what it wrote (for metrics). */
+	onFanOut?: (tally: FanOutTally) => void;
 }
 
 /** How a client joins a hub. */
@@ -47,77 +43,101 @@ export interface JoinOptions<T> {
 	lastEventId: number | null;
 	/** Only events that pass are written (for example a symbol filter). */
 	filter?: (message: FeedMessage<T>) => boolean;
+	/**
+	 * Names the filter: clients with the same key share one write per batch. Default: a key of
+	 * the client's own when there is a filter, so it is never mixed up with another's.
+	 */
+	filterKey?: string;
+	/** Events of the past to send first, when the client does not resume (`?history=`). Default 0. */
+	history?: number;
 }
 
-/** Something that receives a hub's entries in order; the hub's clients and multiplexed channels. */
+/** Something that receives a hub's entries in order; the hub's multiplexed channels. */
 export type HubListener<T> = (entry: HubEntry<T>) => void;
 
-interface Client<T> {
-	connection: SseConnection;
-	filter: (message: FeedMessage<T>) => boolean;
+interface Group<T> {
+	filter: ((message: FeedMessage<T>) => boolean) | null;
+	clients: Set<SseConnection>;
+	queued: HubEntry<T>[];
 }
 
+const ALL = '';
+
 /**
- * One feed: one producer, a replay buffer, and fan-out to every client. The producer runs only
- * while someone listens. Subscribing and unsubscribing are idempotent.
+ * One feed: one producer (under the bus's lease), a replay buffer, and coalesced fan-out to
+ * every client. The producer runs only while someone listens. Subscribing and unsubscribing are
+ * idempotent.
  */
 export class Hub<T> {
 	readonly #buffer: HubEntry<T>[] = [];
-	readonly #clients = new Map<SseConnection, Client<T>>();
+	readonly #groups = new Map<string, Group<T>>();
+	readonly #groupOf = new Map<SseConnection, Group<T>>();
 	readonly #listeners = new Set<HubListener<T>>();
-	/** The newest event of each name in the producer's current run: the live part of a snapshot. */
+	/** The newest event of each name since the producer last started: the snapshot. */
 	readonly #latest = new Map<string, HubEntry<T>>();
-	#lastId: number;
-	#stopProducer: (() => void) | null = null;
-	#unsubscribeBus: (() => void) | null = null;
+	#lastId = 0;
+	#ownKeys = 0;
+	#release: (() => void) | null = null;
 
 	constructor(
 		readonly topic: string,
 		readonly producer: Producer<T>,
 		readonly bus: FeedBus,
 		readonly options: HubOptions
-	) {
-		this.#lastId = options.idStart ?? 0;
-	}
+	) {}
 
-	/** The id of the newest event. */
+	/** The id of the newest event (0 before the first). */
 	get lastId(): number {
 		return this.#lastId;
 	}
 
 	/** Clients plus listeners; the producer runs while this is above zero. */
 	get size(): number {
-		return this.#clients.size + this.#listeners.size;
+		return this.#groupOf.size + this.#listeners.size;
 	}
 
-	/** True while the producer runs. */
+	/** True while the hub is subscribed to its topic (and leads its producer when it holds the lease). */
 	get running(): boolean {
-		return this.#stopProducer !== null;
+		return this.#release !== null;
 	}
 
 	/**
 	 * Adds a client. It first gets what it missed since `lastEventId` if the replay buffer still
-	 * holds it, else the current snapshot; then live events. Returns an idempotent unsubscribe.
+	 * holds it, else the current snapshot (after `history` past events); then live events.
+	 * Returns an idempotent unsubscribe.
 	 */
 	join(connection: SseConnection, options: JoinOptions<T>): () => void {
-		const filter = options.filter ?? (() => true);
-		if (this.#clients.has(connection)) return () => this.leave(connection);
-		// Start the producer before the client is added: an event it emits at once is then part
-		// of the snapshot below rather than sent twice.
+		if (this.#groupOf.has(connection)) return () => this.leave(connection);
+		const filter = options.filter ?? null;
+		const key = options.filterKey ?? (filter ? `#${++this.#ownKeys}` : ALL);
+		// Start before the client is added: an event the producer emits at once is then part of
+		// the snapshot below rather than sent twice.
 		this.#start();
-		this.#clients.set(connection, { connection, filter });
+		let group = this.#groups.get(key);
+		if (!group) this.#groups.set(key, (group = { filter, clients: new Set(), queued: [] }));
+		group.clients.add(connection);
+		this.#groupOf.set(connection, group);
+		const pass = filter ?? (() => true);
 		const missed = this.entriesAfter(options.lastEventId);
 		if (missed === null) {
-			for (const bytes of this.snapshotBytes(filter)) connection.write(bytes);
+			const initial = this.initialEntries(pass, options.history ?? 0);
+			connection.seen = currentOrder();
+			if (initial.length > 0) connection.write(concatBytes(initial.map((e) => e.bytes)));
 		} else if (missed.length > 0) {
 			this.options.onReplay?.();
-			connection.replay(this.#replayFrom(options.lastEventId ?? this.#lastId, filter));
+			connection.replay(this.#replayFrom(connection, options.lastEventId ?? this.#lastId, pass));
+		} else {
+			connection.seen = currentOrder();
 		}
 		return () => this.leave(connection);
 	}
 
 	/** Reads the buffer lazily from `cursor`, so events published during a slow replay are included. */
-	#replayFrom(cursor: number, filter: (message: FeedMessage<T>) => boolean) {
+	#replayFrom(
+		connection: SseConnection,
+		cursor: number,
+		filter: (message: FeedMessage<T>) => boolean
+	) {
 		return {
 			next: (): Uint8Array | null => {
 				for (;;) {
@@ -126,19 +146,28 @@ export class Hub<T> {
 					if (entry === null) {
 						// The client read so slowly that the buffer moved past it: resync with the snapshot.
 						cursor = this.#lastId;
-						return concat(this.snapshotBytes(filter));
+						const snapshot = this.initialEntries(filter, 0);
+						if (snapshot.length > 0) return concatBytes(snapshot.map((e) => e.bytes));
+						continue;
 					}
 					cursor = entry.id;
 					if (filter(entry)) return entry.bytes;
 				}
 			},
-			done: () => {}
+			done: () => {
+				// Everything delivered so far was read from the buffer: the next flush skips it.
+				connection.seen = currentOrder();
+			}
 		};
 	}
 
 	/** Removes a client; a second call does nothing. */
 	leave(connection: SseConnection): void {
-		if (this.#clients.delete(connection)) this.#release();
+		const group = this.#groupOf.get(connection);
+		if (!group) return;
+		this.#groupOf.delete(connection);
+		group.clients.delete(connection);
+		this.#releaseIfIdle();
 	}
 
 	/** Adds an in-process listener (a multiplexed channel); returns an idempotent unsubscribe. */
@@ -148,7 +177,7 @@ export class Hub<T> {
 			this.#listeners.add(listener);
 		}
 		return () => {
-			if (this.#listeners.delete(listener)) this.#release();
+			if (this.#listeners.delete(listener)) this.#releaseIfIdle();
 		};
 	}
 
@@ -173,85 +202,82 @@ export class Hub<T> {
 	}
 
 	/**
-	 * The feed's current state, one event per name the producer lists. Where this run of the
-	 * producer has already sent an event of that name, the snapshot is that very event, with its
-	 * own id and bytes, and those come last in id order, so ids stay strictly increasing. A name
-	 * with no event yet in this run (a symbol that has not moved, the first reading still being
-	 * taken) is sent from the producer's state first; `current` is false for those.
+	 * The feed's current state: the newest event of each name since the producer started, each
+	 * with its own id and bytes, in id order.
 	 */
-	snapshot(filter: (message: FeedMessage<T>) => boolean = () => true): SnapshotEvent<T>[] {
-		const fresh: SnapshotEvent<T>[] = [];
-		const current: SnapshotEvent<T>[] = [];
-		for (const { event, data } of this.producer.snapshot()) {
-			const entry = this.#latest.get(event);
-			if (entry) current.push({ ...entry, current: true });
-			else fresh.push({ id: this.#lastId, event, data, current: false });
-		}
-		current.sort((a, b) => a.id - b.id);
-		return [...fresh, ...current].filter(filter);
+	snapshot(filter: (message: FeedMessage<T>) => boolean = () => true): HubEntry<T>[] {
+		return [...this.#latest.values()].filter(filter).sort((a, b) => a.id - b.id);
 	}
 
 	/**
-	 * The snapshot encoded. Events of this run keep their own id line; state with no event yet
-	 * has none, except when it ends the snapshot: then it carries the feed's position, so a
-	 * client that saw only that resumes from the feed's start instead of missing its first moves.
+	 * What a client that does not resume gets first: the newest `history` events that pass
+	 * `filter` from the replay buffer, together with the snapshot, in id order and each once.
 	 */
-	snapshotBytes(filter?: (message: FeedMessage<T>) => boolean): Uint8Array[] {
-		const events = this.snapshot(filter);
-		return events.map((message, i) => {
-			if (message.current && message.bytes) return message.bytes;
-			const { event, id, data } = message;
-			return toBytes(encodeEvent({ event, data, id: i === events.length - 1 ? id : undefined }));
-		});
+	initialEntries(filter: (message: FeedMessage<T>) => boolean, history: number): HubEntry<T>[] {
+		const snapshot = this.snapshot(filter);
+		if (history <= 0) return snapshot;
+		const past: HubEntry<T>[] = [];
+		for (let i = this.#buffer.length - 1; i >= 0 && past.length < history; i--) {
+			const entry = this.#buffer[i]!;
+			if (filter(entry)) past.push(entry);
+		}
+		const byId = new Map<number, HubEntry<T>>();
+		for (const entry of [...past, ...snapshot]) byId.set(entry.id, entry);
+		return [...byId.values()].sort((a, b) => a.id - b.id);
 	}
 
 	#start(): void {
-		if (this.#stopProducer) return;
-		// What a stopped producer last sent may be stale now (a price moved on, an old reading).
+		if (this.#release) return;
+		// What a stopped producer last sent may be stale now (a price moved on, an old reading);
+		// the producer sends its current state again as it starts.
 		this.#latest.clear();
-		this.#unsubscribeBus = this.bus.subscribe<T>(this.topic, (message) => this.#deliver(message));
-		this.#stopProducer = this.producer.start((event, data) => {
-			this.bus.publish<T>(this.topic, { id: this.#lastId + 1, event, data });
-		});
+		const unsubscribe = this.bus.subscribe<T>(this.topic, (message) => this.#deliver(message));
+		const unlead = this.bus.lead(this.topic, (lease) =>
+			this.producer.start((event, data) => this.bus.publish<T>(this.topic, event, data, lease))
+		);
+		this.#release = () => {
+			unlead();
+			unsubscribe();
+		};
 	}
 
-	#release(): void {
-		if (this.size > 0) return;
-		this.#stopProducer?.();
-		this.#stopProducer = null;
-		this.#unsubscribeBus?.();
-		this.#unsubscribeBus = null;
+	#releaseIfIdle(): void {
+		if (this.size > 0 || !this.#release) return;
+		this.#release();
+		this.#release = null;
 		this.options.onIdle?.();
 	}
 
 	#deliver(message: FeedMessage<T>): void {
 		const entry: HubEntry<T> = {
 			...message,
-			order: ++arrivals,
+			order: nextOrder(),
 			bytes: toBytes(encodeEvent({ event: message.event, id: message.id, data: message.data }))
 		};
 		this.#latest.set(entry.event, entry);
 		this.#lastId = message.id;
 		this.#buffer.push(entry);
 		if (this.#buffer.length > this.options.replayCapacity) this.#buffer.shift();
-		let written = 0;
-		for (const client of this.#clients.values()) {
-			// A replaying client reads this entry from the buffer when its replay reaches it.
-			if (client.connection.replaying || !client.filter(entry)) continue;
-			if (client.connection.write(entry.bytes)) written++;
-		}
 		for (const listener of this.#listeners) listener(entry);
-		this.options.onFanOut?.(written, written * entry.bytes.byteLength);
+		let queued = false;
+		for (const group of this.#groups.values()) {
+			if (group.clients.size === 0 || (group.filter && !group.filter(entry))) continue;
+			group.queued.push(entry);
+			queued = true;
+		}
+		if (queued) scheduleFlush(this);
 	}
-}
 
-/** Joins byte chunks into one. */
-export function concat(chunks: Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.byteLength;
+	/** Writes the turn's queued events, one chunk per client; called by the fan-out scheduler. */
+	flush(): void {
+		const tally = emptyTally();
+		for (const [key, group] of this.#groups) {
+			if (group.queued.length > 0) {
+				writeBatch(group.clients, group.queued, tally);
+				group.queued = [];
+			}
+			if (group.clients.size === 0) this.#groups.delete(key);
+		}
+		this.options.onFanOut?.(tally);
 	}
-	return out;
 }

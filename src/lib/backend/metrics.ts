@@ -1,3 +1,4 @@
+import type { FanOutTally } from './fan-out';
 import type { CloseReason } from './sse/connection';
 
 /**
@@ -5,8 +6,8 @@ import type { CloseReason } from './sse/connection';
  * the mock backend uses `noMetrics`, so no metrics library reaches the browser.
  */
 export interface MetricsSink {
-	/** One event written to `clients` clients, `bytes` in total. */
-	sent(feed: string, clients: number, bytes: number): void;
+	/** Events delivered to clients: one per client per event, in `writes` writes of `bytes` in all. */
+	sent(feed: string, tally: FanOutTally): void;
 	/** A reconnect was served missed events from the replay buffer. */
 	replayed(feed: string): void;
 	/** A stream ended. */

@@ -2,7 +2,16 @@ import type { Topic } from '$lib/shared/contract';
 import { encodeEvent } from '$lib/shared/sse';
 import { formatMultiplexId, parseMultiplexId } from '$lib/shared/validate';
 import type { FeedMessage } from './bus';
-import { concat, type Hub, type HubEntry } from './hub';
+import {
+	concatBytes,
+	currentOrder,
+	emptyTally,
+	scheduleFlush,
+	writeBatch,
+	type FanOutTally,
+	type Pending
+} from './fan-out';
+import type { Hub, HubEntry } from './hub';
 import { toBytes, type SseConnection } from './sse/connection';
 
 /** One feed carried by a multiplexed channel. */
@@ -14,25 +23,29 @@ export interface MultiplexSource {
 }
 
 /** The event name on the multiplexed stream: `time`, `system`, `stocks:AAPL`. */
-export function muxEventName(topic: Topic, event: string): string {
+export function multiplexEventName(topic: Topic, event: string): string {
 	return event === 'message' ? topic : `${topic}:${event}`;
 }
 
+type Positions = Partial<Record<Topic, number>>;
+
 /**
  * Several feeds over one stream. Clients asking for the same feeds (same topics, symbols and
- * interval) share a channel, so each event is encoded once per channel, not once per client.
- * The id records every feed's position (`time=12;stocks=40`), so a reconnect resumes each feed.
+ * interval) share a channel, so each event is encoded once per channel, not once per client, and
+ * a turn's events leave in one write per client. The id records every feed's position
+ * (`time=12;stocks=40`), so a reconnect resumes each feed.
  */
 export class MultiplexChannel {
 	readonly #clients = new Set<SseConnection>();
-	readonly #positions: Partial<Record<Topic, number>> = {};
+	readonly #positions: Positions = {};
 	readonly #topics: Topic[];
+	#queued: Pending[] = [];
 	#unlisten: (() => void)[] = [];
 
 	constructor(
 		readonly sources: MultiplexSource[],
 		readonly onEmpty: () => void,
-		readonly onFanOut: (clients: number, bytes: number) => void = () => {},
+		readonly onFanOut: (tally: FanOutTally) => void = () => {},
 		readonly onReplay: () => void = () => {}
 	) {
 		this.#topics = sources.map((s) => s.topic);
@@ -43,8 +56,11 @@ export class MultiplexChannel {
 		return this.#clients.size;
 	}
 
-	/** Adds a client, resuming each feed from its `Last-Event-ID`; returns an idempotent leave. */
-	join(connection: SseConnection, lastEventId: string | null): () => void {
+	/**
+	 * Adds a client, resuming each feed from its `Last-Event-ID`; a client that does not resume
+	 * gets `history` past events of each feed before the snapshot. Returns an idempotent leave.
+	 */
+	join(connection: SseConnection, lastEventId: string | null, history = 0): () => void {
 		if (this.#clients.has(connection)) return () => this.leave(connection);
 		// Listen before adding the client: an event a producer emits on start is then part of the
 		// snapshot below rather than sent twice.
@@ -59,13 +75,13 @@ export class MultiplexChannel {
 			);
 		});
 		if (resumable.length === 0) {
-			for (const bytes of this.#snapshot(this.sources, {}, this.#positions)) {
-				connection.write(bytes);
-			}
+			const initial = this.#initial(this.sources, {}, history);
+			connection.seen = currentOrder();
+			if (initial.length > 0) connection.write(concatBytes(initial));
 		} else {
 			const stale = this.sources.filter((s) => !resumable.includes(s));
 			this.onReplay();
-			connection.replay(this.#catchUp(resume, stale));
+			connection.replay(this.#catchUp(connection, resume, stale));
 		}
 		return () => this.leave(connection);
 	}
@@ -75,7 +91,17 @@ export class MultiplexChannel {
 		if (!this.#clients.delete(connection) || this.#clients.size > 0) return;
 		for (const unlisten of this.#unlisten) unlisten();
 		this.#unlisten = [];
+		this.#queued = [];
 		this.onEmpty();
+	}
+
+	/** Writes the turn's queued events, one chunk per client; called by the fan-out scheduler. */
+	flush(): void {
+		if (this.#queued.length === 0) return;
+		const tally = emptyTally();
+		writeBatch(this.#clients, this.#queued, tally);
+		this.#queued = [];
+		this.onFanOut(tally);
 	}
 
 	#listen(): void {
@@ -89,41 +115,35 @@ export class MultiplexChannel {
 	#deliver(source: MultiplexSource, entry: HubEntry<unknown>): void {
 		if (source.filter && !source.filter(entry)) return;
 		this.#positions[source.topic] = entry.id;
-		const bytes = this.#encode(source.topic, entry, this.#positions);
-		let written = 0;
-		for (const client of this.#clients) {
-			if (!client.replaying && client.write(bytes)) written++;
-		}
-		this.onFanOut(written, written * bytes.byteLength);
+		this.#queued.push({
+			bytes: this.#encode(source.topic, entry, this.#positions),
+			order: entry.order
+		});
+		scheduleFlush(this);
 	}
 
-	#encode(topic: Topic, message: FeedMessage<unknown>, positions: Partial<Record<Topic, number>>) {
+	#encode(topic: Topic, message: FeedMessage<unknown>, positions: Positions): Uint8Array {
 		const id = formatMultiplexId(positions, this.#topics);
 		return toBytes(
-			encodeEvent({ event: muxEventName(topic, message.event), id, data: message.data })
+			encodeEvent({ event: multiplexEventName(topic, message.event), id, data: message.data })
 		);
 	}
 
 	/**
-	 * Current state of `sources`, advancing `positions` as it goes: an event of a producer's current
-	 * run carries the id of every position so far; state with no event yet carries none, except at
-	 * the very end, where the id holds every position `final` (default: what was advanced).
+	 * What a client that does not resume `sources` gets: each source's `history` past events and
+	 * snapshot, merged in the order they happened, each with the positions so far (advanced in
+	 * `positions`).
 	 */
-	#snapshot(
-		sources: MultiplexSource[],
-		positions: Partial<Record<Topic, number>>,
-		final: Partial<Record<Topic, number>> = positions
-	): Uint8Array[] {
+	#initial(sources: MultiplexSource[], positions: Positions, history: number): Uint8Array[] {
 		const events = sources.flatMap((source) =>
-			source.hub.snapshot(source.filter).map((message) => ({ topic: source.topic, message }))
+			source.hub
+				.initialEntries(source.filter ?? (() => true), history)
+				.map((entry) => ({ topic: source.topic, entry }))
 		);
-		return events.map(({ topic, message }, i) => {
-			positions[topic] = message.id;
-			if (i === events.length - 1) return this.#encode(topic, message, { ...final, ...positions });
-			if (message.current) return this.#encode(topic, message, positions);
-			return toBytes(
-				encodeEvent({ event: muxEventName(topic, message.event), data: message.data })
-			);
+		events.sort((a, b) => a.entry.order - b.entry.order);
+		return events.map(({ topic, entry }) => {
+			positions[topic] = entry.id;
+			return this.#encode(topic, entry, positions);
 		});
 	}
 
@@ -131,18 +151,18 @@ export class MultiplexChannel {
 	 * A lazy replay: feeds the buffer no longer covers get their snapshot first, then the missed
 	 * events of all feeds merged in the order they happened, each with the client's own positions.
 	 */
-	#catchUp(resume: Partial<Record<Topic, number>>, stale: MultiplexSource[]) {
-		const positions: Partial<Record<Topic, number>> = { ...resume };
+	#catchUp(connection: SseConnection, resume: Positions, stale: MultiplexSource[]) {
+		const positions: Positions = { ...resume };
 		for (const source of stale) delete positions[source.topic];
 		let head: Uint8Array | null =
-			stale.length > 0 ? concat(this.#snapshot(stale, positions)) : null;
+			stale.length > 0 ? concatBytes(this.#initial(stale, positions, 0)) : null;
 		for (const source of stale) positions[source.topic] ??= source.hub.lastId;
 		return {
 			next: (): Uint8Array | null => {
 				if (head) {
 					const bytes = head;
 					head = null;
-					return bytes;
+					if (bytes.byteLength > 0) return bytes;
 				}
 				for (;;) {
 					let best: { source: MultiplexSource; entry: HubEntry<unknown> } | null = null;
@@ -151,9 +171,10 @@ export class MultiplexChannel {
 						if (entry === null) {
 							// Evicted while this client read slowly: jump that feed to its snapshot.
 							delete positions[source.topic];
-							const bytes = concat(this.#snapshot([source], positions));
+							const bytes = concatBytes(this.#initial([source], positions, 0));
 							positions[source.topic] ??= source.hub.lastId;
-							return bytes;
+							if (bytes.byteLength > 0) return bytes;
+							continue;
 						}
 						if (entry && (!best || entry.order < best.entry.order)) best = { source, entry };
 					}
@@ -164,7 +185,10 @@ export class MultiplexChannel {
 					}
 				}
 			},
-			done: () => {}
+			done: () => {
+				// Everything delivered so far was read from the buffers: the next flush skips it.
+				connection.seen = currentOrder();
+			}
 		};
 	}
 }

@@ -1,3 +1,5 @@
+import { flushPending } from './fan-out';
+
 /**
  * Helpers for the server's unit tests: read an SSE body as it arrives, and parse its events.
  * Not part of the server; only `*.test.ts` files import it.
@@ -48,9 +50,15 @@ export function collect(stream: ReadableStream<Uint8Array>) {
 	return {
 		/** Goes away like a client closing the connection. */
 		cancel: () => reader.cancel(),
-		/** Lets the reader loop run the reads already resolved, then returns the new text. */
+		/**
+		 * Writes the batches queued this turn, lets the reader loop run the reads already resolved,
+		 * then returns the new text.
+		 */
 		async take(): Promise<string> {
-			// Microtasks only, so this works the same under fake timers.
+			// Microtasks only, so this works the same under fake timers: let producers' promises
+			// settle, write what they queued, then let the reader take it.
+			for (let i = 0; i < 20; i++) await Promise.resolve();
+			flushPending();
 			for (let i = 0; i < 50; i++) await Promise.resolve();
 			const taken = text;
 			text = '';

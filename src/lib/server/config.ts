@@ -48,6 +48,7 @@ export function readConfig(env: Env = process.env): ServerConfig {
 			1024,
 			1 << 30
 		),
+		stallMs: integer(env, 'SSE_STALL_MS', base.stallMs, 100, 3_600_000),
 		maxConnections: integer(env, 'MAX_CONNECTIONS', base.maxConnections, 1, 10_000_000),
 		maxConnectionsPerClient: integer(
 			env,

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig } from './config';
 import { createFeed, intervalProducer } from './custom-feed';
-import type { Backend } from '$lib/backend/backend';
 import { createServerBackend } from './backend';
 import type { SystemSampler } from './system-sampler';
 import { collect } from '$lib/backend/testing';

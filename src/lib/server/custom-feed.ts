@@ -3,9 +3,14 @@
  * runs only while someone listens, events are encoded once, `Last-Event-ID` resumes from the
  * replay buffer) and the process's stream registry (connection caps, heartbeats, shutdown).
  */
-import { checkQuery, parseEventId } from '$lib/shared/validate';
-import { endpoint, openStream, type FeedRequest } from '$lib/backend/endpoints';
-import { applyCors, errorResponse } from '$lib/backend/http';
+import { parseEventId, parseHistory } from '$lib/shared/validate';
+import {
+	endpoint,
+	streamEndpoint,
+	type FeedRequest,
+	type StreamRoute
+} from '$lib/backend/endpoints';
+import { applyCors } from '$lib/backend/http';
 import type { Hub, Producer } from '$lib/backend/hub';
 import type { Backend } from '$lib/backend/backend';
 import type { Clock } from '$lib/backend/timers';
@@ -66,14 +71,20 @@ export function createFeed<T>(options: CustomFeedOptions<T>): CustomFeed<T> {
 			label: name
 		}));
 
-	const serve = endpoint((event, feeds) => {
-		const query = checkQuery(event.url.searchParams, ['lastEventId']);
-		if (!query.ok) return errorResponse(query);
-		const target = hubOf(feeds);
-		return openStream(event, feeds, name, (connection, id) =>
-			target.join(connection, { lastEventId: parseEventId(id) })
-		);
-	}, resolveFeeds);
+	const route: StreamRoute = {
+		allowed: ['lastEventId', 'history'],
+		plan({ query }, backend) {
+			const history = parseHistory(query.get('history'));
+			if (!history.ok) return history;
+			const target = hubOf(backend);
+			return {
+				feed: name,
+				attach: (connection, id) =>
+					target.join(connection, { lastEventId: parseEventId(id), history: history.value })
+			};
+		}
+	};
+	const serve = endpoint((event, backend) => streamEndpoint(route, event, backend), resolveFeeds);
 
 	return {
 		name,
@@ -106,8 +117,8 @@ export interface IntervalProducerOptions<T> {
 }
 
 /**
- * A producer that polls `next` every `intervalMs` while the feed has clients; the last value is
- * the snapshot a new client gets at once.
+ * A producer that polls `next` every `intervalMs` while the feed has clients; the last value
+ * sent is the snapshot a new client gets at once.
  */
 export function intervalProducer<T>(
 	options: IntervalProducerOptions<T>
@@ -116,7 +127,6 @@ export function intervalProducer<T>(
 	const onError =
 		options.onError ?? ((error: unknown) => console.error('[live-feeds] producer failed:', error));
 	return (clock) => {
-		let latest: { value: T } | null = null;
 		return {
 			start(emit) {
 				let stopped = false;
@@ -130,9 +140,7 @@ export function intervalProducer<T>(
 						return;
 					}
 					Promise.resolve(value).then((resolved) => {
-						if (stopped) return;
-						latest = { value: resolved };
-						emit(event, resolved);
+						if (!stopped) emit(event, resolved);
 					}, onError);
 				};
 				if (options.immediate ?? true) tick();
@@ -141,8 +149,7 @@ export function intervalProducer<T>(
 					stopped = true;
 					clock.clear(timer);
 				};
-			},
-			snapshot: () => (latest ? [{ event, data: latest.value }] : [])
+			}
 		};
 	};
 }

@@ -6,27 +6,40 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
 import { answerApi, isApiPath } from '$lib/backend/api';
 import { getBackend } from './backend';
+import { createDirectHandler, type DirectHandler } from './direct/serve';
 
 export { isApiPath };
 
 const SHUTDOWN_HOOKED = Symbol.for('live-feeds.shutdown-hooked');
 
-/** SvelteKit `init`: takes the first system readings and closes every stream on `SIGTERM`. */
+/**
+ * Where `init` leaves the direct path for the production server (server.js), which imports the
+ * built handler and so cannot import the bundled backend itself.
+ */
+export const DIRECT_HANDLER = Symbol.for('live-feeds.direct-handler');
+
+/**
+ * SvelteKit `init`: takes the first system readings, offers the direct path to a custom server,
+ * and closes every stream on `SIGTERM` or `SIGINT`.
+ */
 export const initBackend: ServerInit = async () => {
-	const feeds = getBackend();
+	const backend = getBackend();
 	// The first CPU and network readings need a baseline; take it before the first client.
-	await feeds.prime();
-	const flags = globalThis as { [SHUTDOWN_HOOKED]?: boolean };
+	await backend.prime();
+	const flags = globalThis as { [SHUTDOWN_HOOKED]?: boolean; [DIRECT_HANDLER]?: DirectHandler };
+	flags[DIRECT_HANDLER] ??= createDirectHandler(getBackend);
 	if (!flags[SHUTDOWN_HOOKED]) {
 		flags[SHUTDOWN_HOOKED] = true;
-		// adapter-node also listens: it stops accepting and exits once our streams have closed.
-		process.once('SIGTERM', () => {
-			const backend = getBackend();
-			backend.shutdown();
-			// Hands this instance's leases on at once, and lets the process exit: an open Redis
-			// connection would keep it alive after adapter-node has closed the server.
-			void backend.bus.close();
-		});
+		// The HTTP server also listens: it stops accepting and exits once our streams have closed.
+		for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+			process.once(signal, () => {
+				const backend = getBackend();
+				backend.shutdown();
+				// Hands this instance's leases on at once, and lets the process exit: an open Redis
+				// connection would keep it alive after the server has closed.
+				void backend.bus.close();
+			});
+		}
 	}
 };
 

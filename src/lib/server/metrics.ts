@@ -46,14 +46,19 @@ export function createMetrics(feeds: Backend): BackendMetrics {
 	const bytesSent = counter('live_feeds_bytes_sent_total', 'Event bytes written to clients', [
 		'feed'
 	]);
+	const writes = counter(
+		'live_feeds_writes_total',
+		'Writes to client sockets (events of one turn leave in one write)',
+		['feed']
+	);
 	const closed = counter(
 		'live_feeds_streams_closed_total',
-		'Streams ended, by reason (client, slow, end, shutdown)',
+		'Streams ended, by reason (client, slow, stalled, end, shutdown)',
 		['feed', 'reason']
 	);
 	const slowDropped = counter(
 		'live_feeds_slow_clients_dropped_total',
-		'Clients dropped because they stopped reading',
+		'Clients dropped because they stopped reading (over their buffer, or stalled)',
 		['feed']
 	);
 	const replays = counter(
@@ -81,14 +86,15 @@ export function createMetrics(feeds: Backend): BackendMetrics {
 	busMetrics(registry, () => feeds.bus.status());
 	return {
 		registry,
-		sent(feed, clients, bytes) {
-			eventsSent.inc({ feed }, clients);
-			bytesSent.inc({ feed }, bytes);
+		sent(feed, tally) {
+			eventsSent.inc({ feed }, tally.deliveries);
+			bytesSent.inc({ feed }, tally.bytes);
+			writes.inc({ feed }, tally.writes);
 		},
 		replayed: (feed) => replays.inc({ feed }),
 		closed(feed, reason) {
 			closed.inc({ feed, reason });
-			if (reason === 'slow') slowDropped.inc({ feed });
+			if (reason === 'slow' || reason === 'stalled') slowDropped.inc({ feed });
 		},
 		pinged: (count) => heartbeats.inc(count),
 		scrape: async () => ({ contentType: registry.contentType, text: await registry.metrics() })

@@ -135,6 +135,7 @@ export type ApiErrorCode =
 	| 'bad_symbol'
 	| 'bad_topic'
 	| 'bad_interval'
+	| 'bad_history'
 	| 'bad_last_event_id'
 	| 'not_found'
 	| 'method_not_allowed'
@@ -205,6 +206,8 @@ export const DEFAULTS = {
 	systemIntervalMs: 1000,
 	systemIntervalMinMs: 500,
 	systemIntervalMaxMs: 10_000,
+	/** The most past events `?history=` may ask for, per feed. */
+	historyMax: 500,
 	maxTrainingJobs: 8,
 	trainingTtlMs: 600_000,
 	maxBodyBytes: 16 * 1024,

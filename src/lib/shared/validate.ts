@@ -67,6 +67,20 @@ export function parseIntervalMs(raw: string | null): Parsed<number> {
 	return ok(value);
 }
 
+/** Parses `history`: how many past events to send first, an integer within 0–500, default 0. */
+export function parseHistory(raw: string | null): Parsed<number> {
+	if (raw === null) return ok(0);
+	const value = parseInteger(raw);
+	if (value === null || value < 0 || value > DEFAULTS.historyMax) {
+		return apiFailure(
+			400,
+			'bad_history',
+			`history must be an integer from 0 to ${DEFAULTS.historyMax}; got ${describeValue(raw)}`
+		);
+	}
+	return ok(value);
+}
+
 /** Parses `topics=time,system,stocks` for the multiplexed stream; absent means all three. */
 export function parseTopics(raw: string | null): Parsed<Topic[]> {
 	if (raw === null) return ok([...TOPICS]);

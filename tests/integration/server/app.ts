@@ -63,11 +63,18 @@ export interface App {
 	close(): Promise<void>;
 }
 
+/** Which way the app serves its streams: `direct` as `npm start` does (server.js), or `endpoints` as plain `node build`. */
+export type ServePath = 'direct' | 'endpoints';
+
 /**
  * Sets `env` (the app reads its settings once, on first use: this must run before anything
- * else in the test file imports the app), imports the built handler and serves it on port 0.
+ * else in the test file imports the app), imports the built handler and serves it on port 0,
+ * with the streams on the direct path as in production (`path` default `direct`).
  */
-export async function startApp(env: Record<string, string> = {}): Promise<App> {
+export async function startApp(
+	env: Record<string, string> = {},
+	path: ServePath = (process.env.LIVE_FEEDS_TEST_PATH as ServePath | undefined) ?? 'direct'
+): Promise<App> {
 	const build = await copyBuild();
 	Object.assign(process.env, env);
 	const { handler } = (await import(
@@ -75,7 +82,13 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
 	)) as {
 		handler: http.RequestListener;
 	};
-	const server = http.createServer(handler);
+	const direct = (globalThis as { [key: symbol]: unknown })[
+		Symbol.for('live-feeds.direct-handler')
+	] as ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
+	if (path === 'direct' && !direct) throw new Error('the built app set up no direct path');
+	const server = http.createServer(
+		path === 'direct' ? (req, res) => direct!(req, res) || handler(req, res) : handler
+	);
 	const sockets = new Set<Socket>();
 	server.on('connection', (socket) => {
 		sockets.add(socket);

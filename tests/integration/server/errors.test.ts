@@ -63,7 +63,11 @@ describe.concurrent('bad query parameters', () => {
 			"unknown topic 'weather'; known: time, system, stocks"
 		],
 		['/api/feeds?topics=', 'bad_topic', null],
-		['/api/feeds/time?foo=1', 'bad_parameter', "unknown query parameter 'foo'; known: lastEventId"],
+		[
+			'/api/feeds/time?foo=1',
+			'bad_parameter',
+			"unknown query parameter 'foo'; known: lastEventId, history"
+		],
 		['/api/feeds/stocks?symbols=AAPL&symbols=MSFT', 'bad_parameter', null],
 		['/api/training?x=1', 'bad_parameter', null],
 		['/api/health?verbose=1', 'bad_parameter', null]

@@ -7,9 +7,10 @@ import type { Clock } from '../timers';
 export type StocksPace = () => { delayMs: number; steps: number };
 
 /**
- * The stocks feed: one shared walk; each move is an event named after its symbol. `pace`
- * (default: the walk's own delay, one move per tick) lets the mock's `burst` move faster than
- * the browser's timers could tick.
+ * The stocks feed: one shared walk; each move is an event named after its symbol. On start it
+ * sends every symbol's current quote as an event of its own, so a snapshot is made of real events
+ * with ids. `pace` (default: the walk's own delay, one move per tick) lets the mock's `burst` move
+ * faster than the browser's timers could tick.
  */
 export function stocksProducer(
 	walk: StockWalk,
@@ -19,6 +20,7 @@ export function stocksProducer(
 	return {
 		start(emit) {
 			let timer = null as ReturnType<Clock['timeout']> | null;
+			for (const quote of walk.snapshot(clock.now())) emit(quote.symbol, quote);
 			let next = pace();
 			const move = () => {
 				for (let i = 0; i < next.steps; i++) {
@@ -30,8 +32,6 @@ export function stocksProducer(
 			};
 			timer = clock.timeout(move, next.delayMs);
 			return () => clock.clear(timer);
-		},
-		snapshot: () =>
-			walk.snapshot(clock.now()).map((quote) => ({ event: quote.symbol, data: quote }))
+		}
 	};
 }

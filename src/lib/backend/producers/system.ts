@@ -1,6 +1,6 @@
 import type { SystemSample } from '$lib/shared/contract';
 import type { Producer } from '../hub';
-import type { Clock } from '../timers';
+import type { Clock, TimerHandle } from '../timers';
 
 /** Reads the host. One sampler serves every client and every interval. */
 export interface SystemSampler {
@@ -10,9 +10,14 @@ export interface SystemSampler {
 	readonly latest: SystemSample | null;
 }
 
+/** How long before its boundary a reading starts, so it is ready when the boundary comes. */
+export const READ_AHEAD_MS = 250;
+
 /**
- * The system feed at one interval: a sample every `intervalMs` (times `slowFactor()` when it
- * starts; default 1), the newest one on connect.
+ * The system feed at one interval: a fresh reading at once, then one on every multiple of
+ * `intervalMs` (times `slowFactor()`; default 1) since the epoch. Readings start `READ_AHEAD_MS`
+ * early and are sent on the boundary, so at 1000 ms they leave in the same turn as the time
+ * feed's tick and a multiplexed client gets both in one write.
  */
 export function systemProducer(
 	sampler: SystemSampler,
@@ -25,29 +30,55 @@ export function systemProducer(
 		start(emit) {
 			let stopped = false;
 			let reading = false;
-			const tick = () => {
+			/** A reading waiting for its boundary, or `due` when the boundary came first. */
+			let ready: SystemSample | null = null;
+			let due = false;
+			let timer: TimerHandle | null = null;
+			const read = (emitAtOnce: boolean) => {
 				// A reading slower than the interval (a busy host) must not be emitted twice as two
-				// events: skip the tick instead.
+				// events: skip this boundary instead.
 				if (reading) return;
 				reading = true;
+				due = emitAtOnce;
 				sampler
 					.sample()
 					.then(
 						(sample) => {
-							if (!stopped) emit('message', sample);
+							if (stopped) return;
+							if (due) emit('message', sample);
+							else ready = sample;
+							due = false;
 						},
 						(error) => onError(error)
 					)
 					.finally(() => (reading = false));
 			};
-			// A fresh reading at once: the cached one may be old if nobody listened for a while.
-			tick();
-			const timer = clock.interval(tick, intervalMs * slowFactor());
+			const onBoundary = () => {
+				if (ready) emit('message', ready);
+				else if (reading) due = true;
+				ready = null;
+				schedule();
+			};
+			const schedule = () => {
+				const interval = intervalMs * slowFactor();
+				const now = clock.now();
+				const boundary = (Math.floor(now / interval) + 1) * interval;
+				const lead = Math.min(READ_AHEAD_MS, interval / 2);
+				timer = clock.timeout(
+					() => {
+						read(false);
+						timer = clock.timeout(onBoundary, boundary - clock.now());
+					},
+					Math.max(0, boundary - lead - now)
+				);
+			};
+			// A fresh reading at once: the last one may be old if nobody listened for a while.
+			read(true);
+			schedule();
 			return () => {
 				stopped = true;
 				clock.clear(timer);
 			};
-		},
-		snapshot: () => (sampler.latest ? [{ event: 'message', data: sampler.latest }] : [])
+		}
 	};
 }

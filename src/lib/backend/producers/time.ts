@@ -8,19 +8,16 @@ import type { Clock } from '../timers';
  * (default 1) stretches the gap by whole seconds, so ticks still land on a second.
  */
 export function timeProducer(clock: Clock, slowFactor: () => number = () => 1): Producer<TimeTick> {
-	let latest: TimeTick | null = null;
 	return {
 		start(emit) {
 			let timer = null as ReturnType<Clock['timeout']> | null;
 			const tick = () => {
-				latest = timeTick(clock.now());
-				emit('message', latest);
+				emit('message', timeTick(clock.now()));
 				// Re-aligned on every tick, so a late timer never makes the clock drift.
 				timer = clock.timeout(tick, msUntilNextSecond(clock.now()) + (slowFactor() - 1) * 1000);
 			};
 			tick();
 			return () => clock.clear(timer);
-		},
-		snapshot: () => [{ event: 'message', data: latest ?? timeTick(clock.now()) }]
+		}
 	};
 }

@@ -1,17 +1,22 @@
 import { encodeEvent } from '$lib/shared/sse';
+import { WebStreamSink, type StreamSink } from './sink';
+
+export type { StreamSink };
 
 /** Why a connection ended; counted in `/metrics`. */
-export type CloseReason = 'client' | 'slow' | 'end' | 'shutdown';
+export type CloseReason = 'client' | 'slow' | 'stalled' | 'end' | 'shutdown';
 
 /** Options of one SSE connection. */
 export interface SseConnectionOptions {
 	/** Bytes a client may leave unread before it is dropped as slow. */
 	maxBufferBytes: number;
+	/** Where the bytes go. Default: a new `WebStreamSink` (a `ReadableStream` body). */
+	sink?: StreamSink;
 	/** Called once, whatever ends the connection. */
 	onClose?: (reason: CloseReason) => void;
 	/** Aborts the connection when the request goes away. */
 	signal?: AbortSignal;
-	/** The clock used for `lastWriteAt`. */
+	/** The clock used for `lastWriteAt` and stall detection. Default `Date.now`. */
 	now?: () => number;
 }
 
@@ -22,43 +27,54 @@ export function toBytes(text: string): Uint8Array {
 	return encoder.encode(text);
 }
 
+/** A lazily read backlog (a replay): `next()` gives the next chunk or null, then `done()` runs. */
+export interface Backlog {
+	next(): Uint8Array | null;
+	done(): void;
+}
+
 /**
- * One client's `text/event-stream` body. Writes go into a byte-counted queue; a client that lets
- * more than `maxBufferBytes` pile up is dropped rather than allowed to grow server memory.
- * A backlog (a replay) is pulled lazily, only as fast as the client reads, and fills at most half
- * the budget, so a long replay never counts against the live events that follow it.
- * After close every write is a no-op, so a late producer cannot throw.
+ * One client's `text/event-stream`, over a sink (a web `ReadableStream` or a Node response).
+ * Every write is counted against `maxBufferBytes` of unread bytes; a client past it is dropped
+ * rather than allowed to grow server memory. A backlog (a replay) is pulled lazily, only as fast
+ * as the client reads, and fills at most half the budget, so a long replay never counts against
+ * the live events that follow it. After close every write is a no-op, so a late producer cannot
+ * throw.
  */
 export class SseConnection {
-	/** The response body. */
-	readonly stream: ReadableStream<Uint8Array>;
-	/** When bytes were last queued (for heartbeats). */
+	/** Where the bytes go. */
+	readonly sink: StreamSink;
+	/** When bytes were last written (for heartbeats). */
 	lastWriteAt: number;
-	/** Bytes queued in total. */
+	/** Bytes written in total. */
 	bytesWritten = 0;
+	/** Position of the newest event this client has (an arrival order); fan-out skips older ones. */
+	seen = 0;
 
-	#controller!: ReadableStreamDefaultController<Uint8Array>;
 	#closed = false;
-	#backlog: { next(): Uint8Array | null; done(): void } | null = null;
-	readonly #options: SseConnectionOptions;
+	#backlog: Backlog | null = null;
+	/** Bytes the client had taken at the last stall check, and when that number last grew. */
+	#taken = 0;
+	#progressAt: number;
+	readonly #maxBufferBytes: number;
+	readonly #onClose?: (reason: CloseReason) => void;
 	readonly #now: () => number;
 
 	constructor(options: SseConnectionOptions) {
-		this.#options = options;
+		this.#maxBufferBytes = options.maxBufferBytes;
+		this.#onClose = options.onClose;
 		this.#now = options.now ?? Date.now;
-		this.lastWriteAt = this.#now();
-		this.stream = new ReadableStream<Uint8Array>(
-			{
-				start: (controller) => {
-					this.#controller = controller;
-				},
-				pull: () => this.#pump(),
-				cancel: () => this.#finish('client')
-			},
-			{ highWaterMark: options.maxBufferBytes, size: (chunk) => chunk.byteLength }
-		);
+		this.lastWriteAt = this.#progressAt = this.#now();
+		this.sink = options.sink ?? new WebStreamSink(options.maxBufferBytes);
+		this.sink.bind({ pull: () => this.#pump(), gone: () => this.#finish('client') });
 		if (options.signal?.aborted) queueMicrotask(() => this.#finish('client'));
 		options.signal?.addEventListener('abort', () => this.#finish('client'), { once: true });
+	}
+
+	/** The response body, when the sink is a web stream (the endpoints path and the mock). */
+	get stream(): ReadableStream<Uint8Array> {
+		if (!(this.sink instanceof WebStreamSink)) throw new Error('not a web-stream connection');
+		return this.sink.stream;
 	}
 
 	/** True once the connection has ended for any reason. */
@@ -66,10 +82,9 @@ export class SseConnection {
 		return this.#closed;
 	}
 
-	/** Bytes queued but not yet taken by the HTTP layer. */
+	/** Bytes written but not yet taken by the client. */
 	get bufferedBytes(): number {
-		if (this.#closed) return 0;
-		return Math.max(0, this.#options.maxBufferBytes - (this.#controller.desiredSize ?? 0));
+		return this.#closed ? 0 : this.sink.pending;
 	}
 
 	/** True while a backlog is being replayed; live writes wait for it. */
@@ -77,79 +92,100 @@ export class SseConnection {
 		return this.#backlog !== null;
 	}
 
-	/** Queues bytes; drops the client (and returns false) when its unread bytes would pass the cap. */
+	/** Writes bytes; drops the client (and returns false) when its unread bytes would pass the cap. */
 	write(bytes: Uint8Array): boolean {
 		if (this.#closed) return false;
-		if (this.bufferedBytes + bytes.byteLength > this.#options.maxBufferBytes) {
-			this.#drop();
+		if (this.sink.pending + bytes.byteLength > this.#maxBufferBytes) {
+			this.#drop('slow');
 			return false;
 		}
-		this.#enqueue(bytes);
-		return true;
+		return this.#send(bytes);
 	}
 
 	/**
 	 * Replays a backlog: `next()` is called while the client has room and returns the next chunk,
 	 * or null when the backlog is exhausted; then `done()` runs (typically: go live).
 	 */
-	replay(backlog: { next(): Uint8Array | null; done(): void }): void {
+	replay(backlog: Backlog): void {
 		if (this.#closed) return;
 		this.#backlog = backlog;
 		this.#pump();
 	}
 
-	/** Ends the stream after what is queued; `retryMs` first tells the client when to come back. */
-	close(reason: CloseReason = 'end', retryMs?: number): void {
-		if (this.#closed) return;
-		if (retryMs !== undefined) this.#enqueue(toBytes(encodeEvent({ retry: Math.round(retryMs) })));
-		this.#finish(reason);
-		try {
-			this.#controller.close();
-		} catch {
-			// Already closed or errored by the HTTP layer: nothing left to flush.
+	/**
+	 * Drops the client when bytes have waited for it and it has taken none for `stallMs`.
+	 * Called by the registry's sweep, so no connection needs a timer of its own.
+	 */
+	checkStall(now: number, stallMs: number): boolean {
+		if (this.#closed) return false;
+		const pending = this.sink.pending;
+		const taken = this.bytesWritten - pending;
+		if (pending === 0 || taken > this.#taken) {
+			this.#taken = taken;
+			this.#progressAt = now;
+			return false;
 		}
+		if (now - this.#progressAt < stallMs) return false;
+		this.#drop('stalled');
+		return true;
 	}
 
-	#enqueue(bytes: Uint8Array): void {
-		try {
-			this.#controller.enqueue(bytes);
-			this.lastWriteAt = this.#now();
-			this.bytesWritten += bytes.byteLength;
-		} catch {
+	/** Ends the stream after what is written; `retryMs` first tells the client when to come back. */
+	close(reason: CloseReason = 'end', retryMs?: number): void {
+		if (this.#closed) return;
+		if (retryMs !== undefined) this.#send(toBytes(encodeEvent({ retry: Math.round(retryMs) })));
+		this.#finish(reason);
+		this.sink.end();
+	}
+
+	#send(bytes: Uint8Array): boolean {
+		if (!this.sink.write(bytes)) {
 			this.#finish('client');
+			return false;
 		}
+		this.lastWriteAt = this.#now();
+		this.bytesWritten += bytes.byteLength;
+		return true;
 	}
 
 	#pump(): void {
 		// A replay fills only half the budget, so the live event (or ping) that follows it always
 		// has room: a client that keeps reading is never dropped because of its own replay.
-		const reserve = this.#options.maxBufferBytes / 2;
-		while (this.#backlog && !this.#closed && this.bufferedBytes < reserve) {
-			const chunk = this.#backlog.next();
-			if (chunk === null) {
-				const { done } = this.#backlog;
-				this.#backlog = null;
-				done();
-				return;
+		const reserve = this.#maxBufferBytes / 2;
+		if (!this.#backlog || this.#closed) return;
+		this.sink.cork?.();
+		try {
+			while (this.#backlog && !this.#closed && this.sink.pending < reserve) {
+				const chunk = this.#backlog.next();
+				if (chunk === null) {
+					const { done } = this.#backlog;
+					this.#backlog = null;
+					done();
+					return;
+				}
+				this.#send(chunk);
 			}
-			this.#enqueue(chunk);
+		} finally {
+			this.sink.uncork?.();
 		}
 	}
 
-	#drop(): void {
-		this.#finish('slow');
-		try {
-			// error() discards the queue at once, so a stalled client's bytes are freed now.
-			this.#controller.error(new Error('client too slow: unread buffer over the limit'));
-		} catch {
-			// Already errored.
-		}
+	#drop(reason: 'slow' | 'stalled'): void {
+		this.#finish(reason);
+		// Discards what is queued at once, so a stalled client's bytes are freed now.
+		this.sink.abort(
+			new Error(
+				reason === 'slow'
+					? 'client too slow: unread buffer over the limit'
+					: 'client stalled: took no bytes within the stall limit'
+			)
+		);
 	}
 
 	#finish(reason: CloseReason): void {
 		if (this.#closed) return;
 		this.#closed = true;
 		this.#backlog = null;
-		this.#options.onClose?.(reason);
+		this.#onClose?.(reason);
 	}
 }

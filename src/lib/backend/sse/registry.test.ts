@@ -6,6 +6,7 @@ const LIMITS: StreamLimits = {
 	retryMs: 2000,
 	heartbeatMs: 15_000,
 	clientBufferBytes: 4096,
+	stallMs: 30_000,
 	maxConnections: 3,
 	maxConnectionsPerClient: 2
 };

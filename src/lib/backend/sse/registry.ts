@@ -1,7 +1,8 @@
 import { apiFailure, type ApiFailure } from '$lib/shared/errors';
 import { encodeEvent, encodePreamble } from '$lib/shared/sse';
+import { flushPending } from '../fan-out';
 import type { Clock, TimerHandle } from '../timers';
-import { SseConnection, toBytes, type CloseReason } from './connection';
+import { SseConnection, toBytes, type CloseReason, type StreamSink } from './connection';
 
 /** Limits and timings of the stream registry. */
 export interface StreamLimits {
@@ -11,6 +12,8 @@ export interface StreamLimits {
 	heartbeatMs: number;
 	/** Unread bytes a client may leave before it is dropped. */
 	clientBufferBytes: number;
+	/** How long a client may take no bytes while some wait for it before it is dropped. */
+	stallMs: number;
 	/** Open streams the whole server accepts (then `503`). */
 	maxConnections: number;
 	/** Open streams one client address may hold (then `429`). */
@@ -33,7 +36,7 @@ export const SSE_HEADERS = {
 
 /**
  * Every open stream of the process: admission (connection caps, shutdown), the shared heartbeat,
- * and shutdown. One sweep timer serves all streams, and only while there are any.
+ * the stall check, and shutdown. One sweep timer serves all streams, and only while there are any.
  */
 export class StreamRegistry {
 	readonly #open = new Map<SseConnection, { feed: string; client: string }>();
@@ -96,12 +99,15 @@ export class StreamRegistry {
 	open(options: {
 		feed: string;
 		client: string;
+		/** Where the bytes go. Default: a web stream (`connection.stream`). */
+		sink?: StreamSink;
 		signal?: AbortSignal;
 		onClose?: (reason: CloseReason) => void;
 	}): SseConnection {
 		const { feed, client } = options;
 		const connection = new SseConnection({
 			maxBufferBytes: this.limits.clientBufferBytes,
+			sink: options.sink,
 			signal: options.signal,
 			now: () => this.clock.now(),
 			onClose: (reason) => {
@@ -119,18 +125,22 @@ export class StreamRegistry {
 		});
 		this.#open.set(connection, { feed, client });
 		this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
-		this.#sweep ??= this.clock.interval(() => this.heartbeat(), this.#sweepEvery());
+		this.#sweep ??= this.clock.interval(() => this.sweep(), this.#sweepEvery());
 		this.events.opened?.(feed, connection);
 		connection.write(toBytes(encodePreamble(this.limits.retryMs)));
 		return connection;
 	}
 
-	/** Sends a `ping` (no id) to every stream idle for at least `heartbeatMs`. */
-	heartbeat(): void {
+	/**
+	 * The sweep: drops every stream that has taken no bytes for `stallMs` while some waited, and
+	 * sends a `ping` (no id) to every stream idle for at least `heartbeatMs`.
+	 */
+	sweep(): void {
 		const now = this.clock.now();
 		let ping: Uint8Array | null = null;
 		let count = 0;
-		for (const connection of this.#open.keys()) {
+		for (const connection of [...this.#open.keys()]) {
+			if (connection.checkStall(now, this.limits.stallMs)) continue;
 			if (now - connection.lastWriteAt < this.limits.heartbeatMs) continue;
 			ping ??= toBytes(encodeEvent({ event: 'ping', data: { epoch_ms: now } }));
 			if (connection.write(ping)) count++;
@@ -144,6 +154,8 @@ export class StreamRegistry {
 	 */
 	shutdown(random: () => number = Math.random): void {
 		this.#shuttingDown = true;
+		// Events queued this turn go out before the streams close.
+		flushPending();
 		for (const connection of [...this.#open.keys()]) {
 			connection.close(
 				'shutdown',
@@ -157,9 +169,11 @@ export class StreamRegistry {
 		for (const connection of [...this.#open.keys()]) connection.close(reason);
 	}
 
-	// Sweeping at a quarter of the heartbeat keeps a ping within 25% of SSE_HEARTBEAT_MS of idling.
+	// Sweeping at a quarter of the heartbeat (or the stall limit) keeps a ping within 25% of
+	// SSE_HEARTBEAT_MS of idling, and a stalled client within 25% of SSE_STALL_MS of its limit.
 	#sweepEvery(): number {
-		return Math.max(50, Math.min(1000, Math.floor(this.limits.heartbeatMs / 4)));
+		const shortest = Math.min(this.limits.heartbeatMs, this.limits.stallMs);
+		return Math.max(50, Math.min(1000, Math.floor(shortest / 4)));
 	}
 }
 

@@ -8,6 +8,7 @@ import { trainingEventsPath } from '$lib/shared/contract';
 import { apiFailure, type ApiFailure } from '$lib/shared/errors';
 import { encodeEvent } from '$lib/shared/sse';
 import { trainingCancelled, trainingPlan, type TrainingPlan } from '$lib/shared/training';
+import type { FanOutTally } from '../fan-out';
 import { toBytes, type SseConnection } from '../sse/connection';
 import type { Clock, TimerHandle } from '../timers';
 
@@ -19,6 +20,8 @@ export interface JobLimits {
 	ttlMs: number;
 	/** Stretches every step, read before each one. Default 1. */
 	slowFactor?: () => number;
+	/** Told what every job writes to its clients, live and replayed (for metrics). */
+	onSent?: (tally: FanOutTally) => void;
 }
 
 /**
@@ -41,7 +44,8 @@ export class TrainingJob {
 		readonly plan: TrainingPlan,
 		readonly clock: Clock,
 		readonly onFinish: (job: TrainingJob) => void,
-		readonly slowFactor: () => number = () => 1
+		readonly slowFactor: () => number = () => 1,
+		readonly onSent: (tally: FanOutTally) => void = () => {}
 	) {
 		this.createdAt = clock.now();
 		this.#schedule();
@@ -95,7 +99,9 @@ export class TrainingJob {
 				const next = this.#idAfter(cursor);
 				if (next === null) return null;
 				cursor = next;
-				return this.#bytes(next);
+				const bytes = this.#bytes(next);
+				this.onSent({ writes: 1, deliveries: 1, bytes: bytes.byteLength });
+				return bytes;
 			},
 			done: () => {
 				if (this.state !== 'running') connection.close('end');
@@ -152,9 +158,13 @@ export class TrainingJob {
 	}
 
 	#broadcast(bytes: Uint8Array): void {
+		let written = 0;
 		for (const client of this.#clients) {
 			// A replaying client reaches this event through its replay.
-			if (!client.replaying) client.write(bytes);
+			if (!client.replaying && client.write(bytes)) written++;
+		}
+		if (written > 0) {
+			this.onSent({ writes: written, deliveries: written, bytes: written * bytes.byteLength });
 		}
 	}
 }
@@ -197,7 +207,8 @@ export class JobStore {
 					this.clock.timeout(() => this.#forget(done.id), this.limits.ttlMs)
 				);
 			},
-			this.limits.slowFactor
+			this.limits.slowFactor,
+			this.limits.onSent
 		);
 		this.#jobs.set(job.id, job);
 		return job;
