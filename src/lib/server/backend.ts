@@ -1,6 +1,6 @@
 /** The server's backend: the core `Backend` with the Node parts (environment, host, Prometheus). */
 import { Backend, type BackendOptions } from '$lib/backend/backend';
-import { createMemoryBus, type FeedBus } from '$lib/backend/bus';
+import type { FeedBus } from '$lib/backend/bus';
 import { createClock } from '$lib/backend/timers';
 import { readBusConfig, readConfig, type ServerConfig } from './config';
 import { createMetrics } from './metrics';
@@ -11,15 +11,16 @@ import { createSystemSampler } from './system-sampler';
 export type ServerBackendOptions = Partial<BackendOptions>;
 
 /**
- * The bus `REDIS_URL` chooses: unset, the in-memory bus of one process; set, the Redis bus that
- * instances sharing that Redis serve one set of feeds through. Throws `ConfigError` on a bad URL.
+ * The bus `REDIS_URL` chooses: set, the Redis bus that instances sharing that Redis serve one set
+ * of feeds through; unset, undefined (the backend's own in-memory bus). Throws `ConfigError` on a
+ * bad URL.
  */
 export function busFromEnv(
 	config: ServerConfig,
 	env: Record<string, string | undefined> = process.env
-): FeedBus {
+): FeedBus | undefined {
 	const bus = readBusConfig(env);
-	if (bus.redisUrl === null) return createMemoryBus();
+	if (bus.redisUrl === null) return undefined;
 	return createRedisBus({
 		url: bus.redisUrl,
 		replayEvents: config.replayEvents,

@@ -124,6 +124,8 @@ interface Candidate {
 	deadline: number;
 	stop: (() => void) | null;
 	released: boolean;
+	/** True while a renewal or an attempt is under way, so two never overlap. */
+	busy: boolean;
 	lease: Lease;
 }
 
@@ -218,6 +220,8 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 				}
 				everReady = true;
 				outage = false;
+				// Seek free leases at once rather than at the next renewal.
+				for (const candidate of candidates) if (!candidate.held) void tend(candidate);
 			}
 		});
 	}
@@ -245,6 +249,15 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 	let generation = 0;
 	let idle: (() => void) | null = null;
 	reader.on('connect', () => (readerId = null));
+
+	/** Resolves once `topic`'s subscription here (if any) has its cursor, or after `blockMs`. */
+	async function subscriptionPlaced(topic: string): Promise<void> {
+		for (let waited = 0; waited < blockMs && !closed; waited += 5) {
+			const state = topics.get(topic);
+			if (!state || state.cursor !== null) return;
+			await sleep(5);
+		}
+	}
 
 	const seen = (topic: string, id: number) => {
 		if (id > (newest.get(topic) ?? 0)) newest.set(topic, id);
@@ -370,7 +383,16 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 	}
 
 	async function tend(candidate: Candidate): Promise<void> {
-		if (candidate.released || closed) return;
+		if (candidate.released || closed || candidate.busy) return;
+		candidate.busy = true;
+		try {
+			await tendOnce(candidate);
+		} finally {
+			candidate.busy = false;
+		}
+	}
+
+	async function tendOnce(candidate: Candidate): Promise<void> {
 		const sentAt = now();
 		if (candidate.held) {
 			try {
@@ -389,17 +411,22 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 		}
 		if (!client.isReady) return;
 		// A fresh token per holding: nothing from an earlier holding can pass the fence.
-		candidate.token = `${instance}:${randomUUID()}`;
+		const token = `${instance}:${randomUUID()}`;
 		try {
 			const reply: unknown = await client.sendCommand([
 				'SET',
 				key.lease(candidate.topic),
-				candidate.token,
+				token,
 				'NX',
 				'PX',
 				String(leaseMs)
 			]);
-			if (reply === 'OK' && !candidate.released && !closed) gain(candidate, sentAt);
+			if (reply !== 'OK') return;
+			candidate.token = token;
+			// A hub subscribes, then leads: let its subscription reach Redis first, or the events
+			// the producer sends as it starts would be published before this instance reads.
+			await subscriptionPlaced(candidate.topic);
+			if (!candidate.released && !closed) gain(candidate, sentAt);
 		} catch (error) {
 			fail(error);
 		}
@@ -480,6 +507,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 				deadline: 0,
 				stop: null,
 				released: false,
+				busy: false,
 				lease: {
 					get held() {
 						return candidate.held && !candidate.released && now() < candidate.deadline;
