@@ -3,6 +3,7 @@
  * the cluster tests. Each instance and Redis is stopped by PID in `stop()`, which callers run in
  * `afterAll` / `finally` whatever happened.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Health } from '../../src/lib/shared/contract';
 import { copyBuild, waitFor } from '../integration/server/app';
 import { startProcess, type Started } from './processes';
@@ -31,11 +32,25 @@ export const FAST_CLUSTER_ENV: Record<string, string> = {
 	MAX_CONNECTIONS_PER_CLIENT: '256'
 };
 
-/** Starts Redis and `count` instances of a private copy of `build/` on it. */
+/**
+ * A private copy of `build/` with `server.js` (what `npm start` runs) beside it, so a rebuild
+ * elsewhere in the tree cannot swap the chunks under the instances. Returns the server's path.
+ */
+async function copyServer(): Promise<{ server: string; remove(): void }> {
+	const build = await copyBuild();
+	const root = new URL('../../', import.meta.url);
+	const source = readFileSync(new URL('server.js', root), 'utf8');
+	if (!source.includes("'./build/handler.js'"))
+		throw new Error('server.js no longer imports ./build/handler.js');
+	writeFileSync(`${build.dir}server.js`, source.replace("'./build/handler.js'", "'./handler.js'"));
+	return { server: `${build.dir}server.js`, remove: build.remove };
+}
+
+/** Starts Redis and `count` instances (`npm start`'s server.js on a copy of `build/`) on it. */
 export async function startCluster(
 	options: { count?: number; env?: Record<string, string> } = {}
 ): Promise<Cluster> {
-	const build = await copyBuild();
+	const build = await copyServer();
 	const instances: Started[] = [];
 	let redis: StartedRedis | null = null;
 	const stop = async () => {
@@ -46,16 +61,19 @@ export async function startCluster(
 	try {
 		redis = await startRedis();
 		const env = { ...FAST_CLUSTER_ENV, REDIS_URL: redis.url, ...options.env };
-		for (let i = 0; i < (options.count ?? 3); i++) {
-			instances.push(
-				await startProcess({
-					command: process.execPath,
-					args: [`${build.dir}index.js`],
-					env,
-					readyPath: '/api/health'
-				})
-			);
-		}
+		const starting = Array.from({ length: options.count ?? 3 }, () =>
+			startProcess({
+				command: process.execPath,
+				args: [build.server],
+				env,
+				readyPath: '/api/health'
+			})
+		);
+		// Every instance that started is kept, so `stop()` ends it even when another failed.
+		const settled = await Promise.allSettled(starting);
+		for (const result of settled) if (result.status === 'fulfilled') instances.push(result.value);
+		const failed = settled.find((r) => r.status === 'rejected');
+		if (failed) throw failed.reason;
 	} catch (error) {
 		await stop();
 		throw error;
