@@ -125,6 +125,17 @@ export function busMetrics(registry: Registry, status: () => BusStatus): void {
 			counted = errors;
 		}
 	});
+	let skipped = 0;
+	new Counter({
+		name: 'live_feeds_bus_skipped_total',
+		help: 'Events this instance never read from Redis (trimmed before it read them, or lost by Redis)',
+		registers: [registry],
+		collect() {
+			const now = (status() as { skipped?: number }).skipped ?? 0;
+			if (now > skipped) this.inc(now - skipped);
+			skipped = now;
+		}
+	});
 	new Gauge({
 		name: 'live_feeds_bus_lag_seconds',
 		help: 'How long the newest event read from the bus took from publish to this instance',

@@ -48,6 +48,11 @@ export interface RedisBusOptions {
 export interface RedisBusStatus extends BusStatus {
 	/** Publishes refused by the lease check in Redis (a fenced ex-leader). */
 	fenced: number;
+	/**
+	 * Events this instance never read: the stream was trimmed past them before its XREAD came
+	 * (a reader more than about `replayEvents` behind), or Redis lost them.
+	 */
+	skipped: number;
 }
 
 /** A bus on Redis as described above. */
@@ -181,6 +186,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 	let outage = false;
 	let errors = 0;
 	let fenced = 0;
+	let skipped = 0;
 	let lagMs = 0;
 	const report =
 		options.onError ??
@@ -340,6 +346,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			state.cursor = (entry as [string])[0];
 			seen(topic, message.id);
 			if (message.id <= state.delivered) continue;
+			if (state.delivered > 0) skipped += message.id - state.delivered - 1;
 			state.delivered = message.id;
 			lagMs = Math.max(0, now() - message.at);
 			const { at: _at, ...plain } = message;
@@ -573,7 +580,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			const ready = !closed && client.isReady && reader.isReady;
 			const state: BusStatus['state'] = ready ? 'ok' : everReady || closed ? 'down' : 'connecting';
 			const leases = [...candidates].filter((c) => c.lease.held).map((c) => c.topic);
-			return { kind: 'redis', state, leases: [...new Set(leases)], errors, lagMs, fenced };
+			return { kind: 'redis', state, leases: [...new Set(leases)], errors, lagMs, fenced, skipped };
 		},
 
 		async close() {
