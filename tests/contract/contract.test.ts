@@ -40,7 +40,7 @@ const backends: Backend[] = [
 		}
 	},
 	{
-		name: 'server, direct path (npm start: server.js)',
+		name: 'server, direct path (npm start: server/index.js)',
 		async start() {
 			assertBuilt();
 			const server = await startBuiltServer({ SSE_HEARTBEAT_MS: String(HEARTBEAT_MS) });

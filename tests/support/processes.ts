@@ -90,14 +90,14 @@ export async function startProcess(options: {
 	return started;
 }
 
-/** Starts the built Live Feeds server as `npm start` does (server.js: streams on the direct path). */
+/** Starts the built Live Feeds server as `npm start` does (`server/index.js`: streams on the direct path). */
 export function startBuiltServer(
 	env: Record<string, string> = {},
 	port?: number
 ): Promise<Started> {
 	return startProcess({
 		command: process.execPath,
-		args: ['server.js'],
+		args: ['server/index.js'],
 		env,
 		port,
 		readyPath: '/api/health'

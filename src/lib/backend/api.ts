@@ -14,9 +14,9 @@ function trainingMethods(pathname: string): string[] {
 	return /\/events\/?$/.test(pathname) ? ['GET'] : ['DELETE'];
 }
 
-/** True for the paths the API owns: `/api/**` and `/metrics`. */
+/** True for the paths the API owns: `/api/**` and `/metrics/**` (JSON `404` below them). */
 export function isApiPath(pathname: string): boolean {
-	return pathname === '/metrics' || pathname === '/api' || pathname.startsWith('/api/');
+	return ['/api', '/metrics'].some((root) => pathname === root || pathname.startsWith(`${root}/`));
 }
 
 /**

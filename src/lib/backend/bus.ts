@@ -36,6 +36,12 @@ export interface BusStatus {
 /** Publish/subscribe by topic, with ids assigned by the bus. */
 export interface FeedBus {
 	/**
+	 * True when the bus keeps a log that other instances share (`read` and `tail` answer): a hub
+	 * then fills its buffer from it on start, and resumes from it an id it does not hold.
+	 * Default false (in memory).
+	 */
+	readonly sharedLog?: boolean;
+	/**
 	 * Appends an event to `topic`. The bus gives it the topic's next id and delivers it to every
 	 * subscriber of the topic, in id order (synchronously, in memory). Under a `lease` that is no
 	 * longer held, the event is dropped: a paused ex-leader cannot publish.

@@ -5,7 +5,7 @@
  * every client that gets the same events. A dashboard whose time and system ticks land on the same
  * second then costs one write a second, not two.
  */
-import type { SseConnection } from './sse/connection';
+import type { Backlog, SseConnection } from './sse/connection';
 
 /** An event ready to fan out: its bytes, encoded once, and its process-wide arrival order. */
 export interface Pending {
@@ -97,6 +97,26 @@ export interface FanOutTally {
 /** A tally at zero. */
 export function emptyTally(): FanOutTally {
 	return { writes: 0, deliveries: 0, bytes: 0 };
+}
+
+/** The backlog of a client held until its first bytes are known (its buffers are filling). */
+export const HOLD: Backlog = { next: () => undefined, done: () => {} };
+
+/**
+ * Writes a client's first bytes (its snapshot and history; null for none) and marks it as having
+ * every event so far. A client on `HOLD` gets them through its backlog instead.
+ */
+export function sendFirst(connection: SseConnection, bytes: Uint8Array | null): void {
+	if (connection.replaying) {
+		let sent = bytes === null;
+		connection.replay({
+			next: () => (sent ? null : ((sent = true), bytes)),
+			done: () => (connection.seen = currentOrder())
+		});
+		return;
+	}
+	connection.seen = currentOrder();
+	if (bytes) connection.write(bytes);
 }
 
 /** Joins byte chunks into one; a single chunk is returned as is, uncopied. */

@@ -52,6 +52,35 @@ describe('readJsonBody', () => {
 		expect(cancelled).toBe(true);
 	});
 
+	it("answers adapter-node's own body-size error with 413, not a thrown error", async () => {
+		// What adapter-node's body stream errors with past BODY_SIZE_LIMIT (a SvelteKitError).
+		const limit = Object.assign(new Error('request body size exceeded BODY_SIZE_LIMIT'), {
+			status: 413,
+			text: 'Payload Too Large'
+		});
+		const body = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(limit) });
+		expect(await readJsonBody(request(body))).toMatchObject({
+			status: 413,
+			headers: { connection: 'close' },
+			body: { error: { code: 'body_too_large' } }
+		});
+	});
+
+	it('answers a body cut off mid-way with 400 and closes, instead of throwing', async () => {
+		const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+		const body = new ReadableStream<Uint8Array>({
+			start(controller) {
+				controller.enqueue(new TextEncoder().encode('{"total_'));
+			},
+			pull: (controller) => controller.error(aborted)
+		});
+		expect(await readJsonBody(request(body))).toMatchObject({
+			status: 400,
+			headers: { connection: 'close' },
+			body: { error: { code: 'bad_body' } }
+		});
+	});
+
 	it('refuses a body that was sent but dropped for want of a Content-Type', async () => {
 		const dropped = new Request(URL_, { method: 'POST', headers: { 'content-length': '8' } });
 		expect(await readJsonBody(dropped)).toMatchObject({

@@ -63,7 +63,13 @@ export async function readJsonBody(
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	for (;;) {
-		const { done, value } = await reader.read();
+		let next: ReadableStreamReadResult<Uint8Array>;
+		try {
+			next = await reader.read();
+		} catch (error) {
+			return unreadable(error, tooLarge);
+		}
+		const { done, value } = next;
 		if (done) break;
 		size += value.byteLength;
 		if (size > maxBytes + discardBytes) {
@@ -94,6 +100,22 @@ export function corsHeaders(
 		'access-control-allow-origin': origin,
 		'access-control-expose-headers': 'Retry-After, Allow'
 	};
+}
+
+/**
+ * The answer when reading a body fails. adapter-node errors the stream with a `413` of its own
+ * once a body passes `BODY_SIZE_LIMIT` (whatever its framing), so that is our `413` too; anything
+ * else (the client went away, or a chunk size that does not parse) leaves nobody to read an
+ * answer and nothing worth a log line: a `400` that closes the connection, and no log, so no
+ * client can fill the log (issue 14, defects 1 and 5).
+ */
+function unreadable(
+	error: unknown,
+	tooLarge: (headers?: Record<string, string>) => ApiFailure
+): ApiFailure {
+	const status = (error as { status?: unknown } | null)?.status;
+	if (status === 413) return tooLarge({ connection: 'close' });
+	return apiFailure(400, 'bad_body', 'the body could not be read', { connection: 'close' });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createMemoryBus } from './bus';
+import { createMemoryBus, type FeedBus, type FeedMessage } from './bus';
 import { Hub, type Producer } from './hub';
 import { SseConnection } from './sse/connection';
 import { flushPending } from './fan-out';
@@ -323,5 +323,70 @@ describe('Hub coalescing', () => {
 			expect((await reader.events()).map((e) => e.data)).toEqual(['2']);
 		}
 		expect((await otherReader.events()).map((e) => e.data)).toEqual(['1', '2']);
+	});
+});
+
+/**
+ * Two instances' view of one shared bus: each publish is numbered once and logged, every
+ * subscriber on every instance gets it, and `read`/`tail` answer from the log a moment later.
+ */
+function sharedBus() {
+	const log: FeedMessage[] = [];
+	const inner = createMemoryBus({ idStart: 100 });
+	inner.subscribe('t', (message) => log.push(message));
+	const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 1));
+	const bus: FeedBus = {
+		...inner,
+		sharedLog: true,
+		read: <T>(_topic: string, after: number, limit: number) => {
+			const first = log[0];
+			if (!first || after < first.id - 1) return later(null);
+			return later(log.filter((m) => m.id > after).slice(0, limit) as FeedMessage<T>[]);
+		},
+		tail: <T>(_topic: string, count: number) => later(log.slice(-count) as FeedMessage<T>[])
+	};
+	return { bus, log };
+}
+
+describe('Hub over a shared log', () => {
+	it('fills a new hub from the log, holding clients that join meanwhile', async () => {
+		const { bus } = sharedBus();
+		const a = manualProducer();
+		const first = new Hub<number>('t', a.producer, bus, { replayCapacity: 10 });
+		first.listen(() => {});
+		a.emit(1, 'A');
+		a.emit(2, 'B');
+		// Another instance's hub starts later, with nothing of its own yet.
+		const second = new Hub<number>('t', manualProducer().producer, bus, { replayCapacity: 10 });
+		const client = connection();
+		const reader = collect(client.stream);
+		second.join(client, { lastEventId: null, history: 5 });
+		expect(second.filling).toBe(true);
+		expect(await reader.events()).toEqual([]);
+		await second.ready();
+		expect((await reader.events()).map((e) => [e.id, e.event])).toEqual([
+			['101', 'A'],
+			['102', 'B']
+		]);
+		a.emit(3, 'A');
+		expect((await reader.events()).map((e) => e.id)).toEqual(['103']);
+	});
+
+	it('resumes a client that moves from another instance, with no gap and no duplicate', async () => {
+		const { bus } = sharedBus();
+		const a = manualProducer();
+		const first = new Hub<number>('t', a.producer, bus, { replayCapacity: 3 });
+		first.listen(() => {});
+		for (let i = 1; i <= 6; i++) a.emit(i); // 101..106
+		const second = new Hub<number>('t', manualProducer().producer, bus, { replayCapacity: 3 });
+		second.listen(() => {});
+		await second.ready(); // holds the newest three: 104..106
+		const client = connection();
+		const reader = collect(client.stream);
+		// The client saw 102 elsewhere: 103 is only in the shared log.
+		second.join(client, { lastEventId: 102 });
+		a.emit(7);
+		await new Promise((resolve) => setTimeout(resolve, 5));
+		expect((await reader.events()).map((e) => e.id)).toEqual(['103', '104', '105', '106', '107']);
 	});
 });

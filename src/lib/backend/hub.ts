@@ -4,8 +4,10 @@ import {
 	concatBytes,
 	currentOrder,
 	emptyTally,
+	HOLD,
 	nextOrder,
 	scheduleFlush,
+	sendFirst,
 	writeBatch,
 	type FanOutTally,
 	type Pending
@@ -78,6 +80,8 @@ export class Hub<T> {
 	#lastId = 0;
 	#ownKeys = 0;
 	#release: (() => void) | null = null;
+	/** Who waits for the buffer to be filled from a shared log (a hub just started); null when it is. */
+	#waiting: (() => void)[] | null = null;
 
 	constructor(
 		readonly topic: string,
@@ -118,18 +122,76 @@ export class Hub<T> {
 		group.clients.add(connection);
 		this.#groupOf.set(connection, group);
 		const pass = filter ?? (() => true);
-		const missed = this.entriesAfter(options.lastEventId);
-		if (missed === null) {
-			const initial = this.initialEntries(pass, options.history ?? 0);
-			connection.seen = currentOrder();
-			if (initial.length > 0) connection.write(concatBytes(initial.map((e) => e.bytes)));
-		} else if (missed.length > 0) {
-			this.options.onReplay?.();
-			connection.replay(this.#replayFrom(connection, options.lastEventId ?? this.#lastId, pass));
+		const { lastEventId } = options;
+		if (this.#waiting || (lastEventId !== null && this.needsBackfill(lastEventId))) {
+			// The buffer is still being filled from the shared log, or the client's id is older
+			// than it (another instance served it): hold the client until the buffer holds it.
+			connection.replay(HOLD);
+			void this.ready()
+				.then(() => (lastEventId === null ? undefined : this.backfill(lastEventId)))
+				.then(() => this.#serve(connection, options, pass));
 		} else {
-			connection.seen = currentOrder();
+			this.#serve(connection, options, pass);
 		}
 		return () => this.leave(connection);
+	}
+
+	/** Sends a joined client what it missed (or the snapshot and history), then lets it go live. */
+	#serve(
+		connection: SseConnection,
+		options: JoinOptions<T>,
+		filter: (message: FeedMessage<T>) => boolean
+	): void {
+		if (connection.closed || !this.#groupOf.has(connection)) return;
+		const missed = this.entriesAfter(options.lastEventId);
+		if (missed === null) {
+			const initial = this.initialEntries(filter, options.history ?? 0);
+			sendFirst(connection, initial.length > 0 ? concatBytes(initial.map((e) => e.bytes)) : null);
+		} else if (missed.length > 0) {
+			this.options.onReplay?.();
+			connection.replay(this.#replayFrom(connection, options.lastEventId ?? this.#lastId, filter));
+		} else {
+			sendFirst(connection, null);
+		}
+	}
+
+	/** True while the buffer is being filled from the shared log (a hub that just started). */
+	get filling(): boolean {
+		return this.#waiting !== null;
+	}
+
+	/** Resolves once the buffer holds what the shared log had when the hub started (at once in memory). */
+	ready(): Promise<void> {
+		const waiting = this.#waiting;
+		return waiting ? new Promise((resolve) => waiting.push(resolve)) : Promise.resolve();
+	}
+
+	/**
+	 * True when `id` is older than our buffer reaches but the shared log may still hold it: it was
+	 * issued by another instance, or before this hub started.
+	 */
+	needsBackfill(id: number): boolean {
+		if (!this.bus.sharedLog || id > this.#lastId) return false;
+		const oldest = this.#buffer[0];
+		return !oldest || id < oldest.id - 1;
+	}
+
+	/**
+	 * Puts the shared log's events after `id` in front of the buffer, so that a client that
+	 * resumes from `id` replays from it as from any buffer (nothing when the log no longer reaches
+	 * back to `id`, or when the buffer already does).
+	 */
+	async backfill(id: number): Promise<void> {
+		if (!this.needsBackfill(id)) return;
+		const messages = await this.bus
+			.read<T>(this.topic, id, this.options.replayCapacity)
+			.catch(() => null);
+		if (!messages || messages[0]?.id !== id + 1) return;
+		const oldest = this.#buffer[0]?.id ?? Infinity;
+		const older = messages.filter((m) => m.id < oldest).map((m) => this.#entry(m));
+		this.#buffer.unshift(...older);
+		const newest = older.at(-1);
+		if (newest && newest.id > this.#lastId) this.#lastId = newest.id;
 	}
 
 	/** Reads the buffer lazily from `cursor`, so events published during a slow replay are included. */
@@ -232,12 +294,45 @@ export class Hub<T> {
 		// the producer sends its current state again as it starts.
 		this.#latest.clear();
 		const unsubscribe = this.bus.subscribe<T>(this.topic, (message) => this.#deliver(message));
+		if (this.bus.sharedLog) this.#preload();
 		const unlead = this.bus.lead(this.topic, (lease) =>
 			this.producer.start((event, data) => this.bus.publish<T>(this.topic, event, data, lease))
 		);
 		this.#release = () => {
 			unlead();
 			unsubscribe();
+			this.#waiting = null;
+		};
+	}
+
+	/** Fills the buffer from the shared log's newest events; joins meanwhile wait for it. */
+	#preload(): void {
+		const waiting: (() => void)[] = (this.#waiting = []);
+		const finish = () => {
+			if (this.#waiting === waiting) this.#waiting = null;
+			for (const serve of waiting) serve();
+		};
+		this.bus.tail<T>(this.topic, this.options.replayCapacity).then((messages) => {
+			// Live events may have arrived meanwhile: keep only what is older than them.
+			const firstLive = this.#buffer[0]?.id ?? Infinity;
+			const older = messages.filter((m) => m.id < firstLive);
+			const entries = older.map((message) => this.#entry(message));
+			this.#buffer.unshift(...entries);
+			while (this.#buffer.length > this.options.replayCapacity) this.#buffer.shift();
+			for (const entry of entries) {
+				const newer = this.#latest.get(entry.event);
+				if (!newer || newer.id < entry.id) this.#latest.set(entry.event, entry);
+			}
+			if (this.#lastId < (entries.at(-1)?.id ?? 0)) this.#lastId = entries.at(-1)!.id;
+			finish();
+		}, finish);
+	}
+
+	#entry(message: FeedMessage<T>): HubEntry<T> {
+		return {
+			...message,
+			order: nextOrder(),
+			bytes: toBytes(encodeEvent({ event: message.event, id: message.id, data: message.data }))
 		};
 	}
 
@@ -249,11 +344,9 @@ export class Hub<T> {
 	}
 
 	#deliver(message: FeedMessage<T>): void {
-		const entry: HubEntry<T> = {
-			...message,
-			order: nextOrder(),
-			bytes: toBytes(encodeEvent({ event: message.event, id: message.id, data: message.data }))
-		};
+		// A shared log may deliver an event twice across a reconnect; ids only grow.
+		if (message.id <= this.#lastId) return;
+		const entry = this.#entry(message);
 		this.#latest.set(entry.event, entry);
 		this.#lastId = message.id;
 		this.#buffer.push(entry);

@@ -6,7 +6,9 @@ import {
 	concatBytes,
 	currentOrder,
 	emptyTally,
+	HOLD,
 	scheduleFlush,
+	sendFirst,
 	writeBatch,
 	type FanOutTally,
 	type Pending
@@ -67,6 +69,30 @@ export class MultiplexChannel {
 		if (this.#clients.size === 0) this.#listen();
 		this.#clients.add(connection);
 		const resume = parseMultiplexId(lastEventId);
+		const behind = this.sources.filter((s) => {
+			const position = resume[s.topic];
+			return s.hub.filling || (position !== undefined && s.hub.needsBackfill(position));
+		});
+		if (behind.length > 0) {
+			// Some feed's buffer is still filling from the shared log, or does not reach back to the
+			// client's position yet: hold the client until it does.
+			connection.replay(HOLD);
+			void Promise.all(
+				behind.map(async (s) => {
+					await s.hub.ready();
+					const position = resume[s.topic];
+					if (position !== undefined) await s.hub.backfill(position);
+				})
+			).then(() => this.#serve(connection, resume, history));
+		} else {
+			this.#serve(connection, resume, history);
+		}
+		return () => this.leave(connection);
+	}
+
+	/** Sends a joined client what it missed of each feed (or their snapshots and history). */
+	#serve(connection: SseConnection, resume: Positions, history: number): void {
+		if (connection.closed || !this.#clients.has(connection)) return;
 		// A position past the hub's newest id was never issued by this process: not resumable.
 		const resumable = this.sources.filter((s) => {
 			const position = resume[s.topic];
@@ -76,14 +102,12 @@ export class MultiplexChannel {
 		});
 		if (resumable.length === 0) {
 			const initial = this.#initial(this.sources, {}, history);
-			connection.seen = currentOrder();
-			if (initial.length > 0) connection.write(concatBytes(initial));
+			sendFirst(connection, initial.length > 0 ? concatBytes(initial) : null);
 		} else {
 			const stale = this.sources.filter((s) => !resumable.includes(s));
 			this.onReplay();
 			connection.replay(this.#catchUp(connection, resume, stale));
 		}
-		return () => this.leave(connection);
 	}
 
 	/** Removes a client; the channel stops listening after its last one. */
@@ -135,16 +159,24 @@ export class MultiplexChannel {
 	 * `positions`).
 	 */
 	#initial(sources: MultiplexSource[], positions: Positions, history: number): Uint8Array[] {
-		const events = sources.flatMap((source) =>
-			source.hub
-				.initialEntries(source.filter ?? (() => true), history)
-				.map((entry) => ({ topic: source.topic, entry }))
-		);
-		events.sort((a, b) => a.entry.order - b.entry.order);
-		return events.map(({ topic, entry }) => {
-			positions[topic] = entry.id;
-			return this.#encode(topic, entry, positions);
-		});
+		// Each feed's events in id order, merged across feeds in the order they arrived.
+		const lists = sources.map((source) => ({
+			topic: source.topic,
+			entries: source.hub.initialEntries(source.filter ?? (() => true), history),
+			next: 0
+		}));
+		const out: Uint8Array[] = [];
+		for (;;) {
+			let best: (typeof lists)[number] | null = null;
+			for (const list of lists) {
+				const head = list.entries[list.next];
+				if (head && (!best || head.order < best.entries[best.next]!.order)) best = list;
+			}
+			if (!best) return out;
+			const entry = best.entries[best.next++]!;
+			positions[best.topic] = entry.id;
+			out.push(this.#encode(best.topic, entry, positions));
+		}
 	}
 
 	/**

@@ -1,57 +1,62 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryBus } from '$lib/backend/bus';
-import { ConfigError, readBusConfig } from './config';
-import { withBusHealth } from './health';
+import { defaultConfig } from '$lib/backend/config';
+import { ConfigError, readConfig } from './config';
 
-describe('readBusConfig', () => {
-	it('keeps the in-memory bus when REDIS_URL is unset or empty', () => {
-		expect(readBusConfig({})).toEqual({ redisUrl: null, leaseMs: 3000, keyPrefix: 'live-feeds:' });
-		expect(readBusConfig({ REDIS_URL: '  ' }).redisUrl).toBeNull();
+/** Each integer setting, a value inside its range, and values it must refuse. */
+const INTEGERS: [name: string, field: string, good: string, bad: string[]][] = [
+	['SSE_RETRY_MS', 'retryMs', '0', ['-1', '3600001', '1.5', 'abc', '1e3x', '0x10', '1e3', '0b1']],
+	['SSE_HEARTBEAT_MS', 'heartbeatMs', '100', ['99', '3600001', 'ten', '2.5']],
+	['MAX_TRAINING_JOBS', 'maxTrainingJobs', '1', ['0', '10001', '-3', 'many']],
+	['TRAINING_TTL_MS', 'trainingTtlMs', '0', ['-1', String(7 * 86_400_000 + 1), 'forever']],
+	['SSE_REPLAY_EVENTS', 'replayEvents', '1000000', ['-1', '1000001', '1.1']],
+	['SSE_CLIENT_BUFFER_BYTES', 'clientBufferBytes', '1024', ['1023', String(2 ** 30 + 1), '1k']],
+	['MAX_CONNECTIONS', 'maxConnections', '10000000', ['0', '10000001', 'NaN']],
+	['MAX_CONNECTIONS_PER_CLIENT', 'maxConnectionsPerClient', '1', ['0', '-1', 'Infinity']]
+];
+
+describe('readConfig', () => {
+	it('gives the defaults for an empty environment, and for blank values', () => {
+		expect(readConfig({})).toEqual(defaultConfig());
+		const blank = Object.fromEntries(INTEGERS.map(([name]) => [name, '  ']));
+		expect(readConfig({ ...blank, STOCK_SYMBOLS: ' ' })).toEqual(defaultConfig());
 	});
 
-	it('takes a redis:// or rediss:// URL and the lease settings', () => {
-		expect(
-			readBusConfig({
-				REDIS_URL: 'redis://127.0.0.1:6380/2',
-				REDIS_LEASE_MS: '500',
-				REDIS_KEY_PREFIX: 'x:'
-			})
-		).toEqual({ redisUrl: 'redis://127.0.0.1:6380/2', leaseMs: 500, keyPrefix: 'x:' });
-		expect(readBusConfig({ REDIS_URL: 'rediss://user:pw@cache.example:6379' }).redisUrl).toBe(
-			'rediss://user:pw@cache.example:6379'
-		);
+	it.each(INTEGERS)('reads %s within its range', (name, field, good) => {
+		expect(readConfig({ [name]: good })).toMatchObject({ [field]: Number(good) });
 	});
 
-	it.each(['localhost:6379', 'http://127.0.0.1:6379', 'redis://', 'not a url'])(
-		'refuses REDIS_URL=%s with a ConfigError naming the variable',
-		(value) => {
-			expect(() => readBusConfig({ REDIS_URL: value })).toThrow(ConfigError);
-			expect(() => readBusConfig({ REDIS_URL: value })).toThrow(/REDIS_URL/);
+	it.each(INTEGERS.flatMap(([name, , , bad]) => bad.map((value) => [name, value])))(
+		'refuses %s=%s with a ConfigError that names the variable',
+		(name, value) => {
+			const read = () => readConfig({ [name]: value });
+			expect(read).toThrow(ConfigError);
+			expect(read).toThrow(new RegExp(`^${name} must be an integer from`));
 		}
 	);
 
-	it('refuses a lease too short to renew', () => {
-		expect(() => readBusConfig({ REDIS_LEASE_MS: '10' })).toThrow(/REDIS_LEASE_MS/);
+	it.each([
+		['AAPL', "malformed entry 'AAPL'"],
+		['AAPL:', "malformed entry 'AAPL:'"],
+		['AAPL:-1', "malformed entry 'AAPL:-1'"],
+		['AAPL:abc', "malformed entry 'AAPL:abc'"],
+		['aapl:150', "malformed entry 'aapl:150'"],
+		['AAPL:150,AAPL:151', "'AAPL' is listed twice"],
+		['AAPL:150,,MSFT:300', "malformed entry ''"]
+	])('refuses STOCK_SYMBOLS=%s with a ConfigError', (value, why) => {
+		const read = () => readConfig({ STOCK_SYMBOLS: value });
+		expect(read).toThrow(ConfigError);
+		expect(read).toThrow(`STOCK_SYMBOLS: ${why}`);
 	});
-});
 
-describe('withBusHealth', () => {
-	it('adds the bus to a health answer and leaves errors alone', async () => {
-		const bus = createMemoryBus();
-		const ok = await withBusHealth(
-			new Response(JSON.stringify({ status: 'ok', uptime_s: 1, connections: 0 }), {
-				headers: { 'content-type': 'application/json; charset=utf-8' }
-			}),
-			bus.status()
-		);
-		expect(ok.headers.get('content-type')).toContain('application/json');
-		expect(await ok.json()).toEqual({
-			status: 'ok',
-			uptime_s: 1,
-			connections: 0,
-			bus: { kind: 'memory', state: 'ok', leases: [], errors: 0, lag_ms: 0 }
+	it('reads STOCK_SYMBOLS and ALLOWED_ORIGINS', () => {
+		const config = readConfig({
+			STOCK_SYMBOLS: ' TSLA:200.555 , NVDA:0 ',
+			ALLOWED_ORIGINS: ' https://a.example ,, https://b.example '
 		});
-		const down = new Response('{}', { status: 503 });
-		expect(await withBusHealth(down, bus.status())).toBe(down);
+		expect(config.stockSymbols).toEqual([
+			{ symbol: 'TSLA', price: 200.56 },
+			{ symbol: 'NVDA', price: 0 }
+		]);
+		expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
 	});
 });

@@ -14,7 +14,8 @@ type Env = Record<string, string | undefined>;
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
 	const raw = env[name];
 	if (raw === undefined || raw.trim() === '') return fallback;
-	const value = Number(raw);
+	// Decimal digits only: Number() would also take '0x10', '1e3' and '0b1' as integers.
+	const value = /^\s*-?\d{1,16}\s*$/.test(raw) ? Number(raw) : NaN;
 	if (!Number.isInteger(value) || value < min || value > max) {
 		throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
 	}

@@ -12,7 +12,7 @@ function setup(env: Record<string, string> = {}) {
 	let count = 0;
 	const feed = createFeed({
 		name: 'visitors',
-		feeds,
+		backend: feeds,
 		producer: intervalProducer({ intervalMs: 1000, next: (now) => ({ n: ++count, at: now }) })
 	});
 	return { feeds, feed };

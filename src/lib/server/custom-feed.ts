@@ -27,7 +27,7 @@ export interface CustomFeedOptions<T> {
 	/** Makes the feed's events; started with the first client and stopped after the last. */
 	producer: ProducerSource<T>;
 	/** The server whose streams, bus and clock the feed shares. Default: `getBackend()`. */
-	feeds?: Backend | (() => Backend);
+	backend?: Backend | (() => Backend);
 	/** Origins allowed to read the feed cross-origin. Default: that server's `ALLOWED_ORIGINS`. */
 	allowedOrigins?: readonly string[];
 }
@@ -62,12 +62,12 @@ export function createFeed<T>(options: CustomFeedOptions<T>): CustomFeed<T> {
 		);
 	}
 	const { name } = options;
-	const resolveFeeds = () =>
-		typeof options.feeds === 'function' ? options.feeds() : (options.feeds ?? getBackend());
+	const resolveBackend = () =>
+		typeof options.backend === 'function' ? options.backend() : (options.backend ?? getBackend());
 	// Made on the first request, not at import: SvelteKit imports every +server.ts while building.
 	let hub: Hub<T> | null = null;
-	const hubOf = (feeds: Backend): Hub<T> =>
-		(hub ??= feeds.hub(`custom:${name}`, producerOf(options.producer, feeds.clock), {
+	const hubOf = (backend: Backend): Hub<T> =>
+		(hub ??= backend.hub(`custom:${name}`, producerOf(options.producer, backend.clock), {
 			label: name
 		}));
 
@@ -84,15 +84,15 @@ export function createFeed<T>(options: CustomFeedOptions<T>): CustomFeed<T> {
 			};
 		}
 	};
-	const serve = endpoint((event, backend) => streamEndpoint(route, event, backend), resolveFeeds);
+	const serve = endpoint((event, backend) => streamEndpoint(route, event, backend), resolveBackend);
 
 	return {
 		name,
-		hub: () => hubOf(resolveFeeds()),
+		hub: () => hubOf(resolveBackend()),
 		async GET(event) {
-			const feeds = resolveFeeds();
-			const response = await serve(event, feeds);
-			const allowed = options.allowedOrigins ?? feeds.config.allowedOrigins;
+			const backend = resolveBackend();
+			const response = await serve(event, backend);
+			const allowed = options.allowedOrigins ?? backend.config.allowedOrigins;
 			return applyCors(response, event.request.headers.get('origin'), allowed);
 		}
 	};

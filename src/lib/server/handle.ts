@@ -1,7 +1,7 @@
 /**
  * The SvelteKit hooks that make the API speak the contract around every route (`answerApi`: JSON
  * `404` and `405`, CORS from `ALLOWED_ORIGINS`, preflight for the training routes), priming of the
- * system sampler, and shutdown on `SIGTERM`. An app serving the feeds exports them from hooks.server.ts.
+ * system sampler, and shutdown on `SIGTERM` and `SIGINT`. An app serving the feeds exports them from hooks.server.ts.
  */
 import type { Handle, ServerInit } from '@sveltejs/kit';
 import { answerApi, isApiPath } from '$lib/backend/api';
@@ -13,7 +13,7 @@ export { isApiPath };
 const SHUTDOWN_HOOKED = Symbol.for('live-feeds.shutdown-hooked');
 
 /**
- * Where `init` leaves the direct path for the production server (server.js), which imports the
+ * Where `init` leaves the direct path for the production server (server/index.js), which imports the
  * built handler and so cannot import the bundled backend itself.
  */
 export const DIRECT_HANDLER = Symbol.for('live-feeds.direct-handler');

@@ -12,8 +12,8 @@ export interface BackendMetrics extends MetricsSink {
 	registry: Registry;
 }
 
-/** Creates the metrics of `feeds`; the gauges read it on scrape. */
-export function createMetrics(feeds: Backend): BackendMetrics {
+/** Creates the metrics of `backend`; the gauges read it on scrape. */
+export function createMetrics(backend: Backend): BackendMetrics {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 	new Gauge({
@@ -23,7 +23,7 @@ export function createMetrics(feeds: Backend): BackendMetrics {
 		registers: [registry],
 		collect() {
 			this.reset();
-			for (const [feed, count] of feeds.streams.countByFeed()) this.set({ feed }, count);
+			for (const [feed, count] of backend.streams.countByFeed()) this.set({ feed }, count);
 		}
 	});
 	new Gauge({
@@ -32,7 +32,7 @@ export function createMetrics(feeds: Backend): BackendMetrics {
 		labelNames: ['state'] as const,
 		registers: [registry],
 		collect() {
-			for (const [state, count] of Object.entries(feeds.jobs.countByState()))
+			for (const [state, count] of Object.entries(backend.jobs.countByState()))
 				this.set({ state }, count);
 		}
 	});
@@ -72,7 +72,7 @@ export function createMetrics(feeds: Backend): BackendMetrics {
 		help: 'Feed producers running (zero when nobody listens)',
 		registers: [registry],
 		collect() {
-			this.set(feeds.producersRunning);
+			this.set(backend.producersRunning);
 		}
 	});
 	new Gauge({
@@ -80,7 +80,7 @@ export function createMetrics(feeds: Backend): BackendMetrics {
 		help: 'Server timers armed (producers, heartbeat sweep, jobs)',
 		registers: [registry],
 		collect() {
-			this.set(feeds.clock.active);
+			this.set(backend.clock.active);
 		}
 	});
 	busMetrics(registry, () => feeds.bus.status());

@@ -37,8 +37,9 @@ function field(name: string, value: string): string {
 export function encodeEvent(message: SseMessage): string {
 	let out = '';
 	if (message.retry !== undefined) {
-		if (!Number.isInteger(message.retry) || message.retry < 0) {
-			throw new SseEncodeError('SSE retry must be a non-negative integer');
+		// A safe integer: from 1e21 on, String() writes an exponent, and a client ignores the field.
+		if (!Number.isSafeInteger(message.retry) || message.retry < 0) {
+			throw new SseEncodeError('SSE retry must be a non-negative safe integer');
 		}
 		out += `retry: ${message.retry}\n`;
 	}

@@ -11,3 +11,16 @@ export function timeTick(epochMs: number): TimeTick {
 export function msUntilNextSecond(epochMs: number): number {
 	return 1000 - (epochMs % 1000);
 }
+
+/**
+ * The whole second a tick that fires at `now` stands for, when it was armed for the second
+ * `armedFor` (`null` for the first tick: the current second). A timer fires a little early or
+ * late, and flooring `now` would send :48 twice for a tick at :48.999 (issue 14, defect 6): so a
+ * tick from half a second early to a second late stands for the second it was armed for. Outside
+ * that window the clock itself moved (a blocked loop, a clock change) and `now` says which second
+ * it is.
+ */
+export function tickSecond(armedFor: number | null, now: number): number {
+	if (armedFor !== null && now >= armedFor - 500 && now < armedFor + 1000) return armedFor;
+	return Math.floor(now / 1000) * 1000;
+}

@@ -29,15 +29,23 @@ describe('ConnectionStatus', () => {
 	});
 
 	it('counts down to the next try and reconnects on a click', async () => {
-		const src = source(
-			connectionState({ status: 'reconnecting', attempt: 2, nextRetryAt: Date.now() + 2500 })
-		);
-		render(ConnectionStatus, { props: { source: src } });
-		expect(screen.getByTestId('connection-status').textContent).toContain(
-			'reconnecting in 3s (attempt 2)'
-		);
-		await fireEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
-		expect(src.reconnect).toHaveBeenCalledOnce();
+		// Fake clock: the countdown is read from Date.now(), so a slow render cannot change it.
+		vi.useFakeTimers();
+		try {
+			vi.setSystemTime(Date.UTC(2026, 11, 2, 12, 0, 0));
+			const src = source(
+				connectionState({ status: 'reconnecting', attempt: 2, nextRetryAt: Date.now() + 2500 })
+			);
+			render(ConnectionStatus, { props: { source: src } });
+			const status = screen.getByTestId('connection-status');
+			expect(status.textContent).toContain('reconnecting in 3s (attempt 2)');
+			await vi.advanceTimersByTimeAsync(1000);
+			expect(status.textContent).toContain('reconnecting in 2s (attempt 2)');
+			await fireEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
+			expect(src.reconnect).toHaveBeenCalledOnce();
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 
 	it('shows offline with the reason when the store gave up', () => {

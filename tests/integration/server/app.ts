@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventSource, type FetchLike } from 'eventsource';
+import { guardServer } from '../../../server/guard.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUILD = `${ROOT}build/`;
@@ -63,13 +64,14 @@ export interface App {
 	close(): Promise<void>;
 }
 
-/** Which way the app serves its streams: `direct` as `npm start` does (server.js), or `endpoints` as plain `node build`. */
+/** Which way the app serves its streams: `direct` as `npm start` does (server/index.js), or `endpoints` as plain `node build`. */
 export type ServePath = 'direct' | 'endpoints';
 
 /**
  * Sets `env` (the app reads its settings once, on first use: this must run before anything
  * else in the test file imports the app), imports the built handler and serves it on port 0,
- * with the streams on the direct path as in production (`path` default `direct`).
+ * behind the same Node-level guard as `npm start` (`server/guard.js`), with the streams on the
+ * direct path as in production (`path` default `direct`).
  */
 export async function startApp(
 	env: Record<string, string> = {},
@@ -86,8 +88,10 @@ export async function startApp(
 		Symbol.for('live-feeds.direct-handler')
 	] as ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
 	if (path === 'direct' && !direct) throw new Error('the built app set up no direct path');
-	const server = http.createServer(
-		path === 'direct' ? (req, res) => direct!(req, res) || handler(req, res) : handler
+	const server = guardServer(
+		http.createServer(
+			path === 'direct' ? (req, res) => direct!(req, res) || handler(req, res) : handler
+		)
 	);
 	const sockets = new Set<Socket>();
 	server.on('connection', (socket) => {

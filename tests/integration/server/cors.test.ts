@@ -102,6 +102,33 @@ describe.concurrent('CORS', () => {
 		expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
 	});
 
+	it.each(ROUTES)(
+		'%s %s with credentials from an allowed origin: its origin, never Allow-Credentials',
+		async (method, path) => {
+			// What a browser sends for fetch(…, {credentials: 'include'}) or withCredentials: the
+			// API keeps no cookies, so it never says credentials are allowed, and the browser then
+			// refuses a credentialed read: a cookie of the page's origin can never ride along.
+			const response = await request(path, ALLOWED, {
+				method,
+				headers: { cookie: 'session=secret', authorization: 'Bearer x' }
+			});
+			expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+			expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+			expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
+			expect(response.headers.get('set-cookie')).toBeNull();
+		}
+	);
+
+	it('answers a credentialed preflight from an allowed origin without Allow-Credentials', async () => {
+		const response = await request('/api/training', ALLOWED, {
+			method: 'OPTIONS',
+			headers: { 'access-control-request-method': 'POST', cookie: 'session=secret' }
+		});
+		expect(response.status).toBe(204);
+		expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+		expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+	});
+
 	it('answers a preflight from another origin without allowing it', async () => {
 		const response = await request('/api/training', DENIED, {
 			method: 'OPTIONS',

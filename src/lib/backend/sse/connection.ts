@@ -27,9 +27,12 @@ export function toBytes(text: string): Uint8Array {
 	return encoder.encode(text);
 }
 
-/** A lazily read backlog (a replay): `next()` gives the next chunk or null, then `done()` runs. */
+/**
+ * A lazily read backlog (a replay): `next()` gives the next chunk, null at the end (then `done()`
+ * runs), or undefined while the rest is still being fetched (then the owner calls `resume()`).
+ */
 export interface Backlog {
-	next(): Uint8Array | null;
+	next(): Uint8Array | null | undefined;
 	done(): void;
 }
 
@@ -112,6 +115,11 @@ export class SseConnection {
 		this.#pump();
 	}
 
+	/** Goes on with a backlog whose `next()` said its rest was still being fetched. */
+	resume(): void {
+		this.#pump();
+	}
+
 	/**
 	 * Drops the client when bytes have waited for it and it has taken none for `stallMs`.
 	 * Called by the registry's sweep, so no connection needs a timer of its own.
@@ -157,6 +165,7 @@ export class SseConnection {
 		try {
 			while (this.#backlog && !this.#closed && this.sink.pending < reserve) {
 				const chunk = this.#backlog.next();
+				if (chunk === undefined) return;
 				if (chunk === null) {
 					const { done } = this.#backlog;
 					this.#backlog = null;

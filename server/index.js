@@ -3,12 +3,14 @@
  * with every SSE stream served straight onto the socket by the backend's direct path
  * (src/lib/server/direct). It keeps adapter-node's variables: PORT, HOST, ORIGIN, ADDRESS_HEADER,
  * XFF_DEPTH, BODY_SIZE_LIMIT (read by the handler), SHUTDOWN_TIMEOUT, KEEP_ALIVE_TIMEOUT and
- * HEADERS_TIMEOUT; and it shuts down as adapter-node's own server does.
+ * HEADERS_TIMEOUT; and it shuts down as adapter-node's own server does. Requests that never become
+ * a Fetch `Request` (TRACE, unknown methods, malformed HTTP) are answered by `guard.js` first.
  */
 import http from 'node:http';
 import process from 'node:process';
 // Importing the handler runs SvelteKit's `init` hook, which leaves the direct path on globalThis.
-import { handler } from './build/handler.js';
+import { handler } from '../build/handler.js';
+import { guardServer } from './guard.js';
 
 /** @type {((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined} */
 const direct = /** @type {any} */ (globalThis)[Symbol.for('live-feeds.direct-handler')];
@@ -23,10 +25,12 @@ const seconds = (/** @type {string} */ name) => {
 	return value === undefined ? undefined : Number(value) * 1000;
 };
 
-const server = http.createServer((req, res) => {
-	// @ts-expect-error adapter-node's handler is polka middleware; it always answers without `next`.
-	if (!direct(req, res)) handler(req, res);
-});
+const server = guardServer(
+	http.createServer((req, res) => {
+		// @ts-expect-error adapter-node's handler is polka middleware; it always answers without `next`.
+		if (!direct(req, res)) handler(req, res);
+	})
+);
 const keepAlive = seconds('KEEP_ALIVE_TIMEOUT');
 if (keepAlive !== undefined) server.keepAliveTimeout = keepAlive;
 const headersTimeout = seconds('HEADERS_TIMEOUT');

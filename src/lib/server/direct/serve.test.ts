@@ -1,0 +1,193 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SystemSample } from '$lib/shared/contract';
+import { seededRandom } from '$lib/shared/random';
+import type { Backend } from '$lib/backend/backend';
+import { parseEvents } from '$lib/backend/testing';
+import { createServerBackend } from '../backend';
+import { readConfig } from '../config';
+import { clientAddress } from './client-address';
+import { createDirectHandler } from './serve';
+
+const sample: SystemSample = {
+	cpu_percent: 1,
+	memory_percent: 2,
+	memory_used_mb: 3,
+	memory_total_mb: 4,
+	cpu_cores: [1],
+	load_avg: [0, 0, 0],
+	uptime_s: 5,
+	net_rx_bytes_per_s: null,
+	net_tx_bytes_per_s: null,
+	epoch_ms: 1
+};
+
+let server: http.Server | null = null;
+let backend: Backend | null = null;
+
+afterEach(async () => {
+	backend?.shutdown();
+	if (server) {
+		server.closeAllConnections();
+		await new Promise((resolve) => server!.close(resolve));
+	}
+	server = backend = null;
+});
+
+/** A real HTTP server: the direct path first, then a stand-in for SvelteKit that answers 299. */
+async function serve(env: Record<string, string> = {}) {
+	backend = createServerBackend({
+		config: readConfig(env),
+		sampler: { latest: sample, sample: async () => sample },
+		random: seededRandom(3)
+	});
+	const current = backend;
+	const direct = createDirectHandler(() => current, {
+		header: (env.ADDRESS_HEADER ?? '').toLowerCase(),
+		xffDepth: Number(env.XFF_DEPTH ?? '1')
+	});
+	const fellThrough: string[] = [];
+	server = http.createServer((req, res) => {
+		if (direct(req, res)) return;
+		fellThrough.push(`${req.method} ${req.url}`);
+		res.writeHead(299).end();
+	});
+	await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return { port, fellThrough, backend: current };
+}
+
+/** Opens `path` and collects the body until `until` holds for the text (or the stream ends). */
+function read(
+	port: number,
+	path: string,
+	until: (text: string) => boolean,
+	headers: Record<string, string> = {},
+	method = 'GET'
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+	return new Promise((resolve, reject) => {
+		const req = http.request({ host: '127.0.0.1', port, path, headers, method }, (res) => {
+			let text = '';
+			const done = () => {
+				req.destroy();
+				resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+			};
+			res.setEncoding('utf8');
+			res.on('data', (chunk: string) => {
+				text += chunk;
+				if (until(text)) done();
+			});
+			res.on('end', done);
+		});
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+describe('the direct path', () => {
+	it('serves a feed straight onto the response: headers, preamble, snapshot with ids', async () => {
+		const { port, fellThrough } = await serve();
+		const res = await read(port, '/api/feeds/stocks?symbols=AAPL', (t) => t.includes('AAPL'));
+		expect(res.status).toBe(200);
+		expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+		expect(res.headers['cache-control']).toBe('no-cache, no-transform');
+		expect(res.headers['x-accel-buffering']).toBe('no');
+		expect(res.headers.vary).toBe('Origin');
+		expect(res.text.startsWith('retry: 2000\n')).toBe(true);
+		const [quote] = parseEvents(res.text);
+		expect(quote).toMatchObject({ event: 'AAPL' });
+		expect(quote!.id).toMatch(/^\d+$/);
+		expect(fellThrough).toEqual([]);
+	});
+
+	it('serves the multiplexed stream with history and composite ids', async () => {
+		const { port } = await serve();
+		// A first client starts the producers, so there is a past to ask for.
+		await read(port, '/api/feeds?topics=time,stocks', (t) => t.includes('stocks:MSFT'));
+		const res = await read(port, '/api/feeds?topics=time,stocks&history=5', (t) =>
+			t.includes('stocks:MSFT')
+		);
+		const events = parseEvents(res.text);
+		expect(events.map((e) => e.event)).toEqual(
+			expect.arrayContaining(['time', 'stocks:AAPL', 'stocks:GOOGL', 'stocks:MSFT'])
+		);
+		for (const event of events) expect(event.id).toMatch(/^(time=\d+)?;?(stocks=\d+)?$/);
+	});
+
+	it('leaves everything it does not open a stream for to the next handler', async () => {
+		const { port, fellThrough } = await serve();
+		const cases: [string, string][] = [
+			['GET', '/api/feeds/time?history=501'],
+			['GET', '/api/feeds/time?nope=1'],
+			['GET', '/api/feeds/stocks?symbols=XYZ'],
+			['HEAD', '/api/feeds/time'],
+			['POST', '/api/feeds/time'],
+			['GET', '/api/feeds/time/'],
+			['GET', '/api/health'],
+			['GET', '/api/training/abcdefgh12345678/events'],
+			['GET', '/']
+		];
+		for (const [method, path] of cases) {
+			const res = await read(port, path, () => false, {}, method);
+			expect(res.status, `${method} ${path}`).toBe(299);
+		}
+		expect(fellThrough).toEqual(cases.map(([m, p]) => `${m} ${p}`));
+	});
+
+	it('leaves a refused connection to the next handler, which answers the cap', async () => {
+		const { port, fellThrough, backend } = await serve({ MAX_CONNECTIONS_PER_CLIENT: '1' });
+		const first = read(port, '/api/feeds/time', () => false);
+		await new Promise<void>((resolve) => {
+			const poll = () => (backend.streams.size === 1 ? resolve() : setTimeout(poll, 5));
+			poll();
+		});
+		const second = await read(port, '/api/feeds/time', () => false);
+		expect(second.status).toBe(299);
+		expect(fellThrough).toEqual(['GET /api/feeds/time']);
+		backend.streams.closeAll();
+		await first;
+	});
+
+	it('sends CORS headers to an allowed origin only', async () => {
+		const { port } = await serve({ ALLOWED_ORIGINS: 'https://app.example' });
+		const allowed = await read(port, '/api/feeds/time', (t) => t.includes('data:'), {
+			origin: 'https://app.example'
+		});
+		expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+		const other = await read(port, '/api/feeds/time', (t) => t.includes('data:'), {
+			origin: 'https://evil.example'
+		});
+		expect(other.headers['access-control-allow-origin']).toBeUndefined();
+		expect(other.headers.vary).toBe('Origin');
+	});
+
+	it('ends the connection and frees it when the client goes away', async () => {
+		const { port, backend } = await serve();
+		await read(port, '/api/feeds/time', (t) => t.includes('data:'));
+		await new Promise<void>((resolve) => {
+			const poll = () => (backend.streams.size === 0 ? resolve() : setTimeout(poll, 5));
+			poll();
+		});
+		expect(backend.time.size).toBe(0);
+		expect(backend.time.running).toBe(false);
+	});
+});
+
+describe('clientAddress', () => {
+	const req = (headers: http.IncomingHttpHeaders) =>
+		({ headers, socket: { remoteAddress: '127.0.0.9' } }) as unknown as http.IncomingMessage;
+
+	it('reads the socket, a header, or x-forwarded-for at XFF_DEPTH, as adapter-node does', () => {
+		expect(clientAddress(req({}), { header: '', xffDepth: 1 })).toBe('127.0.0.9');
+		expect(
+			clientAddress(req({ 'x-real-ip': '10.1.1.1' }), { header: 'x-real-ip', xffDepth: 1 })
+		).toBe('10.1.1.1');
+		const xff = req({ 'x-forwarded-for': '1.1.1.1, 2.2.2.2, 3.3.3.3' });
+		expect(clientAddress(xff, { header: 'x-forwarded-for', xffDepth: 1 })).toBe('3.3.3.3');
+		expect(clientAddress(xff, { header: 'x-forwarded-for', xffDepth: 3 })).toBe('1.1.1.1');
+		// Where adapter-node would throw, the direct path steps aside and lets it answer.
+		expect(clientAddress(xff, { header: 'x-forwarded-for', xffDepth: 4 })).toBeNull();
+		expect(clientAddress(req({}), { header: 'x-real-ip', xffDepth: 1 })).toBeNull();
+	});
+});
