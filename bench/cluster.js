@@ -5,7 +5,7 @@
  *    subscriber's callback, p50/p99, through the in-memory bus and through the Redis bus (publisher
  *    and subscriber on separate bus instances, as two servers would be). Target: Redis p99 ≤ 5 ms.
  * 2. Events per second through one Redis: one bus publishes as fast as it can, another receives.
- * 3. Idle connections held by three instances (server.js on one Redis): streams of a quiet feed
+ * 3. Idle connections held by three instances (server/index.js on one Redis): streams of a quiet feed
  *    opened by forked load generators, with RSS per connection.
  *
  * The buses are the product's own code (src/lib/backend/bus.ts, src/lib/server/redis-bus.ts),
@@ -216,7 +216,7 @@ async function idleConnections(/** @type {string} */ redisUrl) {
 		const port = await freePort();
 		servers.push(
 			await startServer(
-				{ name: `instance ${i + 1}`, entry: `${ROOT}server.js`, env },
+				{ name: `instance ${i + 1}`, entry: `${ROOT}server/index.js`, env },
 				{ port, readyTimeoutMs: 60_000 }
 			)
 		);

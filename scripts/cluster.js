@@ -1,5 +1,5 @@
 /**
- * `npm run cluster`: Redis, three built instances (`node server.js`, as `npm start`) and nginx in front
+ * `npm run cluster`: Redis, three built instances (`node server/index.js`, as `npm start`) and nginx in front
  * of them on one address, all on 127.0.0.1, on this machine. Ctrl-C stops everything by PID.
  *
  *   npm run build && npm run cluster              # http://127.0.0.1:8080
@@ -125,7 +125,7 @@ async function main() {
 	const upstreams = [];
 	for (let i = 1; i <= count; i++) {
 		const instancePort = await freePort();
-		start(`instance ${i}`, process.execPath, ['server.js'], {
+		start(`instance ${i}`, process.execPath, ['server/index.js'], {
 			HOST: '127.0.0.1',
 			PORT: String(instancePort),
 			REDIS_URL: redisUrl,

@@ -1,5 +1,5 @@
 /**
- * Three built instances (`npm start`'s server.js) on one real Redis, read with real EventSource
+ * Three built instances (`npm start`'s server/index.js) on one real Redis, read with real EventSource
  * clients (issue 13). Leases of 600 ms keep it short; every wait is for a condition. The tests
  * run in order on one cluster: the Redis restart and the kill come last.
  */

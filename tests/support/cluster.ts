@@ -3,7 +3,7 @@
  * the cluster tests. Each instance and Redis is stopped by PID in `stop()`, which callers run in
  * `afterAll` / `finally` whatever happened.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Health } from '../../src/lib/shared/contract';
 import { copyBuild, waitFor } from '../integration/server/app';
 import { startProcess, type Started } from './processes';
@@ -33,20 +33,22 @@ export const FAST_CLUSTER_ENV: Record<string, string> = {
 };
 
 /**
- * A private copy of `build/` with `server.js` (what `npm start` runs) beside it, so a rebuild
+ * A private copy of `build/` with `server/` (what `npm start` runs) beside it, so a rebuild
  * elsewhere in the tree cannot swap the chunks under the instances. Returns the server's path.
  */
 async function copyServer(): Promise<{ server: string; remove(): void }> {
 	const build = await copyBuild();
-	const root = new URL('../../', import.meta.url);
-	const source = readFileSync(new URL('server.js', root), 'utf8');
-	if (!source.includes("'./build/handler.js'"))
-		throw new Error('server.js no longer imports ./build/handler.js');
-	writeFileSync(`${build.dir}server.js`, source.replace("'./build/handler.js'", "'./handler.js'"));
-	return { server: `${build.dir}server.js`, remove: build.remove };
+	const root = new URL('../../server/', import.meta.url);
+	mkdirSync(`${build.dir}server`, { recursive: true });
+	for (const file of readdirSync(root)) {
+		const source = readFileSync(new URL(file, root), 'utf8');
+		// The copy of build/ is the server's parent directory here.
+		writeFileSync(`${build.dir}server/${file}`, source.replaceAll("'../build/", "'../"));
+	}
+	return { server: `${build.dir}server/index.js`, remove: build.remove };
 }
 
-/** Starts Redis and `count` instances (`npm start`'s server.js on a copy of `build/`) on it. */
+/** Starts Redis and `count` instances (`npm start`'s server on a copy of `build/`) on it. */
 export async function startCluster(
 	options: { count?: number; env?: Record<string, string> } = {}
 ): Promise<Cluster> {

@@ -83,7 +83,7 @@ export function createMetrics(backend: Backend): BackendMetrics {
 			this.set(backend.clock.active);
 		}
 	});
-	busMetrics(registry, () => feeds.bus.status());
+	busMetrics(registry, () => backend.bus.status());
 	return {
 		registry,
 		sent(feed, tally) {
