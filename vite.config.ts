@@ -9,7 +9,12 @@ export default defineConfig({
 	// Pre-bundled up front, so the first mock-mode page load does not reload once msw is found.
 	optimizeDeps: { include: ['msw/browser'] },
 	test: {
-		include: ['src/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/contract/**/*.test.ts'],
+		include: [
+			'src/**/*.test.ts',
+			'tests/integration/**/*.test.ts',
+			'tests/contract/**/*.test.ts',
+			'tests/cluster/**/*.test.ts'
+		],
 		setupFiles: ['tests/setup/vitest.setup.ts'],
 		environment: 'node',
 		testTimeout: 20_000,

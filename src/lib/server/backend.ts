@@ -1,12 +1,33 @@
 /** The server's backend: the core `Backend` with the Node parts (environment, host, Prometheus). */
 import { Backend, type BackendOptions } from '$lib/backend/backend';
+import type { FeedBus } from '$lib/backend/bus';
 import { createClock } from '$lib/backend/timers';
-import { readConfig } from './config';
+import { readBusConfig, readConfig, type ServerConfig } from './config';
 import { createMetrics } from './metrics';
+import { createRedisBus } from './redis-bus';
 import { createSystemSampler } from './system-sampler';
 
 /** Parts a test or an embedding app may replace; each defaults to the real one. */
 export type ServerBackendOptions = Partial<BackendOptions>;
+
+/**
+ * The bus `REDIS_URL` chooses: set, the Redis bus that instances sharing that Redis serve one set
+ * of feeds through; unset, undefined (the backend's own in-memory bus). Throws `ConfigError` on a
+ * bad URL.
+ */
+export function busFromEnv(
+	config: ServerConfig,
+	env: Record<string, string | undefined> = process.env
+): FeedBus | undefined {
+	const bus = readBusConfig(env);
+	if (bus.redisUrl === null) return undefined;
+	return createRedisBus({
+		url: bus.redisUrl,
+		replayEvents: config.replayEvents,
+		leaseMs: bus.leaseMs,
+		prefix: bus.keyPrefix
+	});
+}
 
 /**
  * A backend configured from the environment, sampling the real host and counting Prometheus
@@ -14,10 +35,12 @@ export type ServerBackendOptions = Partial<BackendOptions>;
  */
 export function createServerBackend(options: ServerBackendOptions = {}): Backend {
 	const clock = options.clock ?? createClock();
+	const config = options.config ?? readConfig();
 	return new Backend({
 		...options,
 		clock,
-		config: options.config ?? readConfig(),
+		config,
+		bus: options.bus ?? busFromEnv(config),
 		sampler: options.sampler ?? createSystemSampler(clock),
 		metrics: options.metrics ?? createMetrics
 	});

@@ -60,3 +60,36 @@ export function readConfig(env: Env = process.env): ServerConfig {
 		)
 	};
 }
+
+/** Where the feeds' bus lives: in this process, or on Redis for several instances. */
+export interface BusConfig {
+	/** `REDIS_URL`: `redis://` or `rediss://`; null (unset) keeps the in-memory bus. */
+	redisUrl: string | null;
+	/** `REDIS_LEASE_MS`: how long a producer lease lasts unless renewed. Default 3000. */
+	leaseMs: number;
+	/** `REDIS_KEY_PREFIX`: prefix of every key, so deployments can share a Redis. Default `live-feeds:`. */
+	keyPrefix: string;
+}
+
+/** Reads and validates the bus settings; throws `ConfigError` naming the bad variable. */
+export function readBusConfig(env: Env = process.env): BusConfig {
+	const raw = env.REDIS_URL?.trim() ?? '';
+	let redisUrl: string | null = null;
+	if (raw !== '') {
+		let url: URL;
+		try {
+			url = new URL(raw);
+		} catch {
+			throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got '${raw}'`);
+		}
+		if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+			throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got '${raw}'`);
+		}
+		redisUrl = raw;
+	}
+	return {
+		redisUrl,
+		leaseMs: integer(env, 'REDIS_LEASE_MS', 3000, 100, 600_000),
+		keyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'live-feeds:'
+	};
+}

@@ -32,7 +32,13 @@ export const initBackend: ServerInit = async () => {
 		flags[SHUTDOWN_HOOKED] = true;
 		// The HTTP server also listens: it stops accepting and exits once our streams have closed.
 		for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-			process.once(signal, () => getBackend().shutdown());
+			process.once(signal, () => {
+				const backend = getBackend();
+				backend.shutdown();
+				// Hands this instance's leases on at once, and lets the process exit: an open Redis
+				// connection would keep it alive after the server has closed.
+				void backend.bus.close();
+			});
 		}
 	}
 };

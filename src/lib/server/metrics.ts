@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Backend } from '$lib/backend/backend';
+import type { BusStatus } from '$lib/backend/bus';
 import type { MetricsSink } from '$lib/backend/metrics';
 
 /** The server's Prometheus metrics, in a registry of their own (no global state to clash on reload). */
@@ -82,6 +83,7 @@ export function createMetrics(backend: Backend): BackendMetrics {
 			this.set(backend.clock.active);
 		}
 	});
+	busMetrics(registry, () => backend.bus.status());
 	return {
 		registry,
 		sent(feed, tally) {
@@ -97,4 +99,59 @@ export function createMetrics(backend: Backend): BackendMetrics {
 		pinged: (count) => heartbeats.inc(count),
 		scrape: async () => ({ contentType: registry.contentType, text: await registry.metrics() })
 	};
+}
+
+/** The bus's gauges and counter in `registry`, read from `status` on every scrape. */
+export function busMetrics(registry: Registry, status: () => BusStatus): void {
+	new Gauge({
+		name: 'live_feeds_bus_up',
+		help: 'The feeds bus is reachable (1) or not (0), by kind (memory, redis)',
+		labelNames: ['kind'] as const,
+		registers: [registry],
+		collect() {
+			const now = status();
+			this.reset();
+			this.set({ kind: now.kind }, now.state === 'ok' ? 1 : 0);
+		}
+	});
+	let counted = 0;
+	new Counter({
+		name: 'live_feeds_bus_errors_total',
+		help: 'Failed bus operations (Redis unreachable, a command refused) since start',
+		registers: [registry],
+		collect() {
+			const errors = status().errors;
+			if (errors > counted) this.inc(errors - counted);
+			counted = errors;
+		}
+	});
+	let skipped = 0;
+	new Counter({
+		name: 'live_feeds_bus_skipped_total',
+		help: 'Events this instance never read from Redis (trimmed before it read them, or lost by Redis)',
+		registers: [registry],
+		collect() {
+			const now = (status() as { skipped?: number }).skipped ?? 0;
+			if (now > skipped) this.inc(now - skipped);
+			skipped = now;
+		}
+	});
+	new Gauge({
+		name: 'live_feeds_bus_lag_seconds',
+		help: 'How long the newest event read from the bus took from publish to this instance',
+		registers: [registry],
+		collect() {
+			this.set(status().lagMs / 1000);
+		}
+	});
+	new Gauge({
+		name: 'live_feeds_bus_leases_held',
+		help: 'Producer leases this instance holds (1 per topic whose producer runs here)',
+		labelNames: ['topic'] as const,
+		registers: [registry],
+		collect() {
+			this.reset();
+			for (const topic of status().leases) this.set({ topic }, 1);
+		}
+	});
 }

@@ -103,6 +103,21 @@ export interface Health {
 	status: 'ok' | 'shutting_down';
 	uptime_s: number;
 	connections: number;
+	/** The feeds' bus, as the server sees it (absent from the in-browser mock backend). */
+	bus?: HealthBus;
+}
+
+/** The bus part of `Health`: `memory` for one process, `redis` for several instances. */
+export interface HealthBus {
+	kind: 'memory' | 'redis';
+	/** `down` while Redis cannot be reached: open streams stay open, pings go on. */
+	state: 'ok' | 'connecting' | 'down';
+	/** Topics whose producer runs on this instance (it holds their lease). */
+	leases: string[];
+	/** Errors talking to the bus since start. */
+	errors: number;
+	/** How long the newest event read took from publish to this instance, in ms. */
+	lag_ms: number;
 }
 
 /** Every error the API answers: `{"error": {"code", "message"}}`. */
