@@ -22,7 +22,7 @@ import { waitFor } from '../server/app';
 import { recordFigures } from './lib/figures';
 import { createJob, healthConnections, jobProgress, SERVERS, streamMetrics } from './lib/servers';
 import { startStalledClient, type StalledClient } from './lib/stalled-client';
-import { StreamClients } from './lib/stream-clients';
+import { StreamClients } from './lib/stream-clients.js';
 
 const STALL_MS = 1000;
 const REPLAY_EVENTS = 30_000;
