@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = `${ROOT}tests/integration/faults/results/`;
@@ -244,5 +245,7 @@ const next =
 	at >= 0 && end > at
 		? current.slice(0, at) + section + current.slice(end + END.length)
 		: `${current.trimEnd()}\n\n${section}\n`;
-writeFileSync(FILE, next);
+// Formatted as `npm run lint` checks it (tables aligned), so a regenerated file stays clean.
+const options = (await prettier.resolveConfig(FILE)) ?? {};
+writeFileSync(FILE, await prettier.format(next, { ...options, filepath: FILE }));
 console.log(`RELIABILITY.md: sockets section written (${section.length} characters)`);

@@ -126,7 +126,8 @@ export class StreamClients {
 							lastEventIds: ids?.slice(start, start + count),
 							concurrency: Math.max(1, Math.floor((options.concurrency ?? 400) / n))
 						},
-						120_000
+						// Bounded by each connect's own timeout; a loaded machine is slow, not broken.
+						600_000
 					)
 				);
 			})
