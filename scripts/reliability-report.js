@@ -79,14 +79,18 @@ function section(suite) {
 	return parts.join('\n');
 }
 
-/** The whole report. */
-function render(suites) {
+/** The real-socket section, written by scripts/reliability-sockets.js, kept as it is. */
+const SOCKETS = /<!-- sockets:start -->[\s\S]*?<!-- sockets:end -->/;
+
+/** The whole report; `sockets` is the real-socket section to keep, when there is one. */
+function render(suites, sockets) {
 	const known = SUITES.map(([key]) => key);
 	const ordered = [
 		...known.flatMap((key) => suites.filter((s) => s.suite === key)),
 		...suites.filter((s) => !known.includes(s.suite))
 	];
-	const missing = SUITES.filter(([key]) => !suites.some((s) => s.suite === key));
+	// The real-socket section measures stalls, shutdown, the reconnect storm and the soak.
+	const missing = sockets ? [] : SUITES.filter(([key]) => !suites.some((s) => s.suite === key));
 	const lines = [
 		'# Reliability',
 		'',
@@ -99,17 +103,18 @@ function render(suites) {
 	if (missing.length) {
 		lines.push('## Not measured yet', '', ...missing.map(([, title]) => `- ${title}`), '');
 	}
+	if (sockets) lines.push(sockets, '');
 	return lines.join('\n');
 }
 
-const text = render(readSuites(`${ROOT}tests/`));
+let current = '';
+try {
+	current = readFileSync(OUT, 'utf8');
+} catch {
+	// No report yet: as stale as it gets.
+}
+const text = render(readSuites(`${ROOT}tests/`), SOCKETS.exec(current)?.[0] ?? null);
 if (process.argv.includes('--check')) {
-	let current = '';
-	try {
-		current = readFileSync(OUT, 'utf8');
-	} catch {
-		// No report yet: as stale as it gets.
-	}
 	if (current !== text) {
 		console.error('RELIABILITY.md is not what the figures say: run `npm run reliability`.');
 		process.exit(1);
