@@ -389,4 +389,24 @@ describe('Hub over a shared log', () => {
 		await new Promise((resolve) => setTimeout(resolve, 5));
 		expect((await reader.events()).map((e) => e.id)).toEqual(['103', '104', '105', '106', '107']);
 	});
+
+	it('starts afresh from the log after being idle while others published, with no gap', async () => {
+		const { bus } = sharedBus();
+		const a = manualProducer();
+		const first = new Hub<number>('t', a.producer, bus, { replayCapacity: 10 });
+		first.listen(() => {});
+		a.emit(1); // 101
+		const second = new Hub<number>('t', manualProducer().producer, bus, { replayCapacity: 10 });
+		const unlisten = second.listen(() => {});
+		await second.ready();
+		a.emit(2); // 102, seen by the second hub too
+		unlisten(); // idle: it no longer hears the bus
+		for (let i = 3; i <= 6; i++) a.emit(i); // 103..106 while it is idle
+		const client = connection();
+		const reader = collect(client.stream);
+		second.join(client, { lastEventId: 103 });
+		await second.ready();
+		await new Promise((resolve) => setTimeout(resolve, 5));
+		expect((await reader.events()).map((e) => e.id)).toEqual(['104', '105', '106']);
+	});
 });

@@ -252,7 +252,7 @@ export class Hub<T> {
 		if (id === this.#lastId) return [];
 		const oldest = this.#buffer[0];
 		if (!oldest || id < oldest.id - 1) return null;
-		return this.#buffer.slice(id - oldest.id + 1);
+		return this.#buffer.slice(this.#indexAfter(id));
 	}
 
 	/** The entry right after `id`: undefined when there is none yet, null when it was evicted. */
@@ -260,7 +260,15 @@ export class Hub<T> {
 		if (id >= this.#lastId) return undefined;
 		const oldest = this.#buffer[0];
 		if (!oldest || id < oldest.id - 1) return null;
-		return this.#buffer[id + 1 - oldest.id];
+		return this.#buffer[this.#indexAfter(id)];
+	}
+
+	/** Where the first entry after `id` sits; ids are consecutive but for a shared log's skips. */
+	#indexAfter(id: number): number {
+		const guess = id + 1 - this.#buffer[0]!.id;
+		if (this.#buffer[guess]?.id === id + 1) return guess;
+		const index = this.#buffer.findIndex((entry) => entry.id > id);
+		return index < 0 ? this.#buffer.length : index;
 	}
 
 	/**
@@ -293,6 +301,12 @@ export class Hub<T> {
 		// What a stopped producer last sent may be stale now (a price moved on, an old reading);
 		// the producer sends its current state again as it starts.
 		this.#latest.clear();
+		if (this.bus.sharedLog) {
+			// Other instances went on publishing while this hub was idle: what it kept has a gap
+			// now. It starts afresh from the log instead.
+			this.#buffer.length = 0;
+			this.#lastId = 0;
+		}
 		const unsubscribe = this.bus.subscribe<T>(this.topic, (message) => this.#deliver(message));
 		if (this.bus.sharedLog) this.#preload();
 		const unlead = this.bus.lead(this.topic, (lease) =>
