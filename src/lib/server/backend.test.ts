@@ -173,6 +173,46 @@ describe('Backend', () => {
 		expect((await refused.json()).error.code).toBe('shutting_down');
 	});
 
+	it('counts the bytes and events a training job sends in /metrics (issue 14, defect 8)', async () => {
+		const { feeds } = newFeeds();
+		const body = JSON.stringify({
+			total_epochs: 1,
+			steps_per_epoch: 3,
+			step_ms: 10,
+			epoch_pause_ms: 0
+		});
+		const created = await createTraining(
+			{
+				...get('/api/training'),
+				request: new Request('http://feeds.test/api/training', { method: 'POST', body })
+			},
+			feeds
+		);
+		const { id, events } = (await created.json()) as { id: string; events: string };
+		const url = new URL(events, 'http://feeds.test');
+		const stream = await trainingEvents(
+			{ request: new Request(url), url, getClientAddress: () => 'x', params: { id } },
+			feeds
+		);
+		const reader = collect(stream.body!);
+		await vi.advanceTimersByTimeAsync(20);
+		const live = await reader.take();
+		await vi.advanceTimersByTimeAsync(100);
+		const sent = live + (await reader.take());
+		const bytes = new TextEncoder().encode(sent.slice(sent.indexOf('\n\n') + 2)).byteLength;
+		const { text } = await feeds.metrics.scrape!();
+		const value = (name: string) =>
+			Number(
+				text
+					.split('\n')
+					.find((l) => l.startsWith(`${name}{feed="training"} `))
+					?.split(' ')[1]
+			);
+		// Four events (three progress, one complete), every byte after the preamble.
+		expect(value('live_feeds_events_sent_total')).toBe(4);
+		expect(value('live_feeds_bytes_sent_total')).toBe(bytes);
+	});
+
 	it('runs a training job through the endpoints: resume, 204 at the end, 409 after', async () => {
 		const { feeds } = newFeeds();
 		const body = JSON.stringify({
