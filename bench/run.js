@@ -142,6 +142,16 @@ async function main() {
 		console.log(USAGE);
 		return;
 	}
+	if (opts.render) {
+		const file = path.relative(ROOT, path.resolve(opts.render));
+		const saved = JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'));
+		writeFileSync(
+			path.join(ROOT, 'BENCHMARKS.md'),
+			await renderMarkdown({ ...saved, file, analysis: analysisFor(file) })
+		);
+		console.log(`wrote BENCHMARKS.md from ${file}`);
+		return;
+	}
 	const startedAt = new Date();
 	const machine = machineInfo();
 	const planned = plannedSizes(machine);
@@ -318,9 +328,11 @@ async function main() {
 		runs
 	};
 	const jsonPath = resultsPath(result.date);
+	const file = opts.write ? path.relative(ROOT, jsonPath) : null;
 	const markdown = await renderMarkdown({
 		...result,
-		file: opts.write ? path.relative(ROOT, jsonPath) : null
+		file,
+		analysis: file ? analysisFor(file) : null
 	});
 	console.log('\n' + markdown);
 	// Always keep the last run's raw figures for inspection; tmp/ is gitignored.
@@ -344,6 +356,19 @@ function previousResults() {
 	if (!newest) return null;
 	const json = JSON.parse(readFileSync(path.join(RESULTS, newest), 'utf8'));
 	return { file: `bench/results/${newest}`, startedAt: json.startedAt, summary: json.summary };
+}
+
+/**
+ * bench/analysis.md, the reading of one run written by hand after it, when its first line
+ * (`<!-- results: bench/results/….json -->`) names `file`; otherwise null, so an analysis is never
+ * shown beside figures it was not written for.
+ */
+function analysisFor(/** @type {string} */ file) {
+	const source = path.join(ROOT, 'bench', 'analysis.md');
+	if (!existsSync(source)) return null;
+	const text = readFileSync(source, 'utf8');
+	const named = /^<!--\s*results:\s*(\S+)\s*-->/.exec(text)?.[1];
+	return named === file ? text.slice(text.indexOf('-->') + 3).trim() : null;
 }
 
 /** bench/results/<date>.json, or <date>-2.json, … when that day already has results. */

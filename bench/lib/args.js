@@ -9,7 +9,7 @@ export const USAGE = `Usage: npm run bench -- [options]
                        a-endpoints its endpoints path (build/index.js), b naive, c better-sse,
                        e a bare res.write loop
   --naive-max=1000     largest multiplexed size for (b), which collapses beyond it
-  --stock-sizes=10000  sizes of the stock-feed-alone scenario (0 = the ceiling; --no-stocks skips)
+  --stock-sizes=5000   sizes of the stock-feed-alone scenario (0 = the ceiling; --no-stocks skips)
   --stock-servers=a,c,e   servers of the stock-feed-alone scenario
   --idle-sizes=0       sizes of the idle scenario (0 = the ceiling, 19800 here; --no-idle skips)
   --idle-servers=a,c,e    servers of the idle scenario
@@ -25,6 +25,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --no-client          skip the client benchmark
   --wait-quiet=0       wait up to this many minutes for other processes to leave the CPU idle
   --no-write           print only; do not write bench/results/*.json or BENCHMARKS.md
+  --render=FILE        only regenerate BENCHMARKS.md from a results file (bench/results/*.json),
+                       with bench/analysis.md when that names the same file
   --help`;
 
 /**
@@ -48,6 +50,7 @@ export const USAGE = `Usage: npm run bench -- [options]
  * @property {boolean} client
  * @property {boolean} write
  * @property {number} waitQuietMinutes
+ * @property {string | null} render A results file to render BENCHMARKS.md from, without measuring.
  * @property {boolean} help
  */
 
@@ -87,6 +90,7 @@ export function parseArgs(argv) {
 		'idle-servers',
 		'no-idle',
 		'wait-quiet',
+		'render',
 		'help'
 	];
 	for (const key of given.keys()) {
@@ -129,11 +133,12 @@ export function parseArgs(argv) {
 		client: !given.has('no-client'),
 		write: !given.has('no-write'),
 		naiveMax: num('naive-max', 1000),
-		stockSizes: given.has('no-stocks') ? [] : sizeList('stock-sizes', quick ? '1000' : '10000', 0),
+		stockSizes: given.has('no-stocks') ? [] : sizeList('stock-sizes', quick ? '1000' : '5000', 0),
 		stockServers: list('stock-servers', 'a,c,e'),
 		idleSizes: given.has('no-idle') ? [] : sizeList('idle-sizes', quick ? '1000' : '0', 0),
 		idleServers: list('idle-servers', 'a,c,e'),
 		waitQuietMinutes: num('wait-quiet', 0, 0),
+		render: given.get('render') || null,
 		help: given.has('help')
 	};
 }

@@ -83,7 +83,7 @@ export async function renderMarkdown(result) {
 				`${options.windowMs / 1000} s window in which everything below is counted; close all streams; stop the server.`,
 			`- Repetitions: ${options.reps} per server, scenario and size, servers interleaved in rotating order; tables show medians ` +
 				'(failures: the worst repetition).',
-			'- **Failures**: streams that did not open (error, non-200, no answer within 10 s, or not started within 20 s of the first connect) plus streams that closed before the end of the window. ' +
+			'- **Failures**: streams that did not open (error, non-200, no answer within 10 s, or not started within 20 s of the first connect, 2 ms per stream at more than 10k: 39.6 s at 19.8k) plus streams that closed before the end of the window. ' +
 				'**Events/s**: every event received in the window, all clients together (heartbeats apart); **delivered**: events per held client ' +
 				'per second against what a client should get (3 on the multiplexed stream, about 1 on the stock feed). ' +
 				'A server that falls behind stamps `epoch_ms` late as well, so read its latency together with this share.',
@@ -184,8 +184,15 @@ export async function renderMarkdown(result) {
 		md.push(`| ${t.group ?? ''} | ${t.target} | ${t.value} | ${verdict} |`);
 	}
 	md.push('');
-	if (result.notes?.length)
-		md.push('### Notes', '', ...result.notes.map((/** @type {string} */ n) => `- ${n}`), '');
+	if (result.analysis)
+		md.push(
+			'### Reading of this run',
+			'',
+			'Written by hand after the run, from its figures and its profile (`bench/analysis.md`).',
+			'',
+			result.analysis,
+			''
+		);
 
 	if (result.profile) md.push(...profileMarkdown(result.profile), '');
 
@@ -223,10 +230,10 @@ export async function renderMarkdown(result) {
 		'## Running it',
 		'',
 		'```sh',
-		'npm run build          # (a) is build/index.js',
+		'npm run build          # (a) is server.js over build/handler.js, (a-endpoints) build/index.js',
 		`npm run bench          # full run (${Math.round(result.durationS / 60)} min here, client half included)`,
 		'npm run bench -- --quick',
-		'npm run bench -- --sizes=1000,10000 --servers=a,c --reps=3',
+		'npm run bench -- --sizes=1000,10000 --servers=a,c,e --no-stocks --no-idle --reps=3',
 		"npm run bench -- --cpu-prof   # writes (a)'s .cpuprofile files to bench/results/tmp/",
 		'npm run bench -- --help',
 		'```',

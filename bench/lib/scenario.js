@@ -45,7 +45,15 @@ export async function measure(o) {
 		await sleep(o.idleMs ?? 1000);
 		const idle = readProcStat(server.pid);
 		const idleGc = await server.ask({ cmd: 'gc' }, 15_000).catch(() => null);
-		const openedNormal = await o.loadgen.open({ port, path: streamPath, count: o.normal });
+		// 20 s to start every connect, as before, and 2 ms per stream past 10k: the ceiling's 19.8k
+		// would otherwise fail on the ramp's pace (about 1,000 connects/s) rather than on holding.
+		const deadlineMs = Math.max(20_000, o.normal * 2);
+		const openedNormal = await o.loadgen.open({
+			port,
+			path: streamPath,
+			count: o.normal,
+			deadlineMs
+		});
 		const openedSlow = slow
 			? await o.loadgen.open({ port, path: streamPath, count: slow, slow: true })
 			: null;
