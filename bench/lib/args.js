@@ -23,6 +23,9 @@ export const USAGE = `Usage: npm run bench -- [options]
                        at --client-path
   --client-path=/?scenario=burst   path and query of the demo in the mock burst scenario
   --no-client          skip the client benchmark
+  --budget=26          minutes for the whole run: a scenario or size whose predicted time (from
+                       the slowest ramp so far) does not fit is left out, then the slow-consumer
+                       test, the profile run and the client half; the report says what was
   --wait-quiet=0       wait up to this many minutes for other processes to leave the CPU idle
   --no-write           print only; do not write bench/results/*.json or BENCHMARKS.md
   --render=FILE        only regenerate BENCHMARKS.md from a results file (bench/results/*.json),
@@ -49,6 +52,7 @@ export const USAGE = `Usage: npm run bench -- [options]
  * @property {string} clientPath
  * @property {boolean} client
  * @property {boolean} write
+ * @property {number} budgetMinutes
  * @property {number} waitQuietMinutes
  * @property {string | null} render A results file to render BENCHMARKS.md from, without measuring.
  * @property {boolean} help
@@ -90,6 +94,7 @@ export function parseArgs(argv) {
 		'idle-servers',
 		'no-idle',
 		'wait-quiet',
+		'budget',
 		'render',
 		'help'
 	];
@@ -137,6 +142,7 @@ export function parseArgs(argv) {
 		stockServers: list('stock-servers', 'a,c,e'),
 		idleSizes: given.has('no-idle') ? [] : sizeList('idle-sizes', quick ? '1000' : '0', 0),
 		idleServers: list('idle-servers', 'a,c,e'),
+		budgetMinutes: num('budget', 26, 0),
 		waitQuietMinutes: num('wait-quiet', 0, 0),
 		render: given.get('render') || null,
 		help: given.has('help')

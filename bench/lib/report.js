@@ -125,6 +125,7 @@ export async function renderMarkdown(result) {
 			md.push(...sizeTables(size, text?.title ?? scenario, label, scenario));
 	}
 
+	if (result.stoppedEarly) md.push(`**Not measured in this run**: ${result.stoppedEarly}.`, '');
 	md.push('### First failures on the multiplexed stream', '');
 	for (const [key, g] of Object.entries(growth)) {
 		const gg = /** @type {any} */ (g);
