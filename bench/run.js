@@ -1,12 +1,14 @@
 /**
- * `npm run bench`: the Live Feeds server against a naive SSE server and better-sse, side by side,
- * under the same load, on this machine; then the dashboard in Chromium when a build exists.
+ * `npm run bench`: the Live Feeds server (its direct path and its endpoints path) against a naive
+ * SSE server, better-sse and a bare `res.write` loop, side by side, under the same load, on this
+ * machine; then the dashboard in Chromium when a build exists.
  * Writes bench/results/<date>.json and the tables in BENCHMARKS.md. See bench/README.md.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
 	cpSync,
 	existsSync,
+	readdirSync,
 	mkdirSync,
 	mkdtempSync,
 	readFileSync,
@@ -21,9 +23,10 @@ import { fileURLToPath } from 'node:url';
 import { USAGE, parseArgs } from './lib/args.js';
 import { LoadGenerator } from './lib/loadgen.js';
 import { killAllChildren, readMachineCpu, sleep } from './lib/proc.js';
-import { renderMarkdown, summarize } from './lib/report.js';
+import { renderMarkdown } from './lib/report.js';
+import { summarize } from './lib/summary.js';
 import { summarizeProfileDirs } from './lib/profile-summary.js';
-import { measure } from './lib/scenario.js';
+import { STREAM_PATH, measure } from './lib/scenario.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -48,17 +51,27 @@ if (!process.env.BENCH_ULIMIT_DONE) {
 	process.exit(result.status ?? 1);
 }
 
+// Every client comes from 127.0.0.1: lift Live Feeds' connection limits out of the way.
+const LIVE_FEEDS_ENV = { MAX_CONNECTIONS: '1000000', MAX_CONNECTIONS_PER_CLIENT: '1000000' };
+// Live Feeds has no stream that carries nothing but heartbeats: the nearest is the system feed
+// at its longest interval (one sample per 10 s), which also makes heartbeats unnecessary.
+const LIVE_FEEDS_IDLE = '/api/feeds/system?interval_ms=10000';
+
 /** @type {Record<string, import('./lib/proc.js').ServerSpec>} */
 const SERVERS = {
 	a: {
 		key: 'a',
-		name: 'Live Feeds',
+		name: 'Live Feeds, direct path (server/index.js)',
+		entry: path.join(ROOT, 'server', 'index.js'),
+		env: LIVE_FEEDS_ENV,
+		paths: { idle: LIVE_FEEDS_IDLE }
+	},
+	'a-endpoints': {
+		key: 'a-endpoints',
+		name: 'Live Feeds, endpoints path (build/index.js)',
 		entry: path.join(ROOT, 'build', 'index.js'),
-		env: {
-			// Every client comes from 127.0.0.1: lift the connection limits out of the way.
-			MAX_CONNECTIONS: '1000000',
-			MAX_CONNECTIONS_PER_CLIENT: '1000000'
-		}
+		env: LIVE_FEEDS_ENV,
+		paths: { idle: LIVE_FEEDS_IDLE }
 	},
 	b: {
 		key: 'b',
@@ -68,8 +81,25 @@ const SERVERS = {
 	c: {
 		key: 'c',
 		name: 'better-sse channels',
-		entry: path.join(ROOT, 'bench', 'servers', 'better-sse.js')
+		entry: path.join(ROOT, 'bench', 'servers', 'better-sse.js'),
+		paths: { idle: '/api/idle' }
+	},
+	e: {
+		key: 'e',
+		name: 'bare res.write loop',
+		entry: path.join(ROOT, 'bench', 'servers', 'bare.js'),
+		paths: { idle: '/api/idle' }
 	}
+};
+
+/** The streams every client opens, per scenario (a server's `paths` override the default). */
+const SCENARIOS = {
+	/** The dashboard's multiplexed stream: time 1/s, system 1/s, a stock move every 0.5–1.5 s. */
+	multiplex: STREAM_PATH,
+	/** The stock feed alone: one event per move, nothing to coalesce. */
+	stocks: '/api/feeds/stocks',
+	/** Heartbeats only, or the nearest thing a server has. */
+	idle: '/api/idle'
 };
 
 /** The limits that bound how many streams this machine can hold, read from /proc. */
@@ -94,15 +124,14 @@ function machineInfo() {
 }
 
 /**
- * The client counts to try: 1k, 5k and 10k always, then larger ones up to what this machine can
- * hold at all (open files per process, ephemeral ports towards one server port) or 40k.
+ * The client counts of the multiplexed sweep: 1k, 5k and 10k, then the largest this machine can
+ * hold in one server process (open files per process, ephemeral ports towards one server port).
  */
 function plannedSizes(/** @type {ReturnType<typeof machineInfo>} */ machine) {
 	const ceiling = Math.min(40_000, machine.openFilesSoft - 200, machine.ephemeralPorts - 1000);
 	const ceilingRounded = Math.floor(ceiling / 100) * 100;
-	const sizes = [1000, 5000, 10_000];
-	for (const n of [15_000, 25_000, 40_000]) if (n <= ceilingRounded) sizes.push(n);
-	if (ceilingRounded > (sizes.at(-1) ?? 0)) sizes.push(ceilingRounded);
+	const sizes = [1000, 5000, 10_000].filter((n) => n < ceilingRounded);
+	sizes.push(ceilingRounded);
 	return { sizes, ceiling: ceilingRounded };
 }
 
@@ -112,29 +141,40 @@ async function main() {
 		console.log(USAGE);
 		return;
 	}
+	if (opts.render) {
+		const file = path.relative(ROOT, path.resolve(opts.render));
+		const saved = JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'));
+		writeFileSync(
+			path.join(ROOT, 'BENCHMARKS.md'),
+			await renderMarkdown({ ...saved, file, analysis: analysisFor(file) })
+		);
+		console.log(`wrote BENCHMARKS.md from ${file}`);
+		return;
+	}
 	const startedAt = new Date();
 	const machine = machineInfo();
 	const planned = plannedSizes(machine);
 	const sizes = opts.sizes ?? planned.sizes;
-	const grow = opts.sizes === null;
+	const ceilingOf = (/** @type {number[] | null} */ list) =>
+		(list ?? [planned.ceiling]).map((n) => (n === 0 ? planned.ceiling : n));
 	console.log(
 		`machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
-			`open files ${machine.openFilesSoft}/${machine.openFilesHard}`
+			`open files ${machine.openFilesSoft}/${machine.openFilesHard}, ${machine.ephemeralPorts} ephemeral ports`
 	);
 
 	mkdirSync(TMP, { recursive: true });
-	const build = opts.servers.includes('a') ? await snapshotBuild() : null;
+	const wantsLiveFeeds = opts.servers.some((k) => k === 'a' || k === 'a-endpoints');
+	const build = wantsLiveFeeds ? await snapshotBuild() : null;
 	if (build)
 		console.log(
-			`(a) runs from a copy of build/ (built ${build.builtAt}, HEAD ${build.headCommit})`
+			`(a) runs from a copy of build/ and server/ (built ${build.builtAt}, HEAD ${build.headCommit})`
 		);
 	// Never fall back to the live build/ directory: a rebuild mid-run would change (a) under us.
 	else
-		/** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS.a).entry = path.join(
-			ROOT,
-			'build',
-			'index.js.missing'
-		);
+		for (const key of ['a', 'a-endpoints']) {
+			const spec = /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS[key]);
+			spec.entry = `${spec.entry}.missing`;
+		}
 	/** @type {Record<string, {name: string, skipped?: string}>} */
 	const serverInfo = {};
 	const servers = opts.servers.filter((key) => {
@@ -152,6 +192,45 @@ async function main() {
 	if (opts.reps < 3)
 		console.log(`note: --reps=${opts.reps}; the issue asks for medians of at least 3`);
 
+	// What to measure: every scenario, size and server; (b) collapses past 1k, so it stops there.
+	// The ceiling's multiplexed size comes last: it takes longest, and a run over its budget then
+	// loses the fewest targets.
+	/** @type {(scenario: keyof typeof SCENARIOS, clients: number, keys: string[]) => {scenario: keyof typeof SCENARIOS, clients: number, servers: string[]}} */
+	const step = (scenario, clients, keys) => ({ scenario, clients, servers: keys });
+	const multiplex = sizes.map((clients) =>
+		step(
+			'multiplex',
+			clients,
+			servers.filter((k) => k !== 'b' || clients <= opts.naiveMax)
+		)
+	);
+	// Ordered by what issue 11's targets need, so that a run over its budget (a busy machine) loses
+	// the least: 10k, the stock feed, idle, the ceiling, then the smaller sizes.
+	const plan = [
+		...multiplex.filter((p) => p.clients === 10_000),
+		...ceilingOf(opts.stockSizes).map((clients) =>
+			step(
+				'stocks',
+				clients,
+				servers.filter((k) => opts.stockServers.includes(k))
+			)
+		),
+		...ceilingOf(opts.idleSizes).map((clients) =>
+			step(
+				'idle',
+				clients,
+				servers.filter((k) => opts.idleServers.includes(k))
+			)
+		),
+		...multiplex.filter((p) => p.clients > 10_000),
+		...multiplex.filter((p) => p.clients < 10_000)
+	].filter((p) => p.servers.length > 0);
+	console.log(
+		'plan: ' +
+			plan.map((p) => `${p.scenario} ${p.clients} × (${p.servers.join(',')})`).join('; ') +
+			`; ${opts.reps} reps`
+	);
+
 	const profRoot = path.join(TMP, `cpu-prof-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
 	const loadgen = new LoadGenerator(opts.workers);
 	/** @type {any[]} */
@@ -161,40 +240,69 @@ async function main() {
 	for (const key of servers) growth[key] = { firstFailedAt: null, reason: null };
 
 	const quiet = await waitForQuiet(opts.waitQuietMinutes);
-	/** @type {string | null} */
-	let stoppedEarly = null;
+	/** @type {string[]} */
+	const skipped = [];
+	const spentMs = () => Date.now() - startedAt.getTime();
+	const overBudget = () => spentMs() > opts.budgetMinutes * 60_000;
+	// The slowest ramp seen so far (ms per stream) predicts how long a step will take.
+	let rampMsPerStream = 1;
+	/** @type {(p: {clients: number, servers: string[]}) => number} */
+	const stepMs = (p) =>
+		opts.reps *
+		p.servers.length *
+		(opts.windowMs +
+			opts.warmupMs +
+			6000 +
+			Math.min(Math.max(20_000, p.clients * 2) + 10_000, p.clients * rampMsPerStream));
 	const common = { loadgen, windowMs: opts.windowMs, warmupMs: opts.warmupMs };
 
 	try {
-		for (const n of sizes) {
-			// Past the required sizes, a server that has failed is not pushed further, and growth
-			// stops once the time budget is spent (the slow-consumer test still needs its share).
-			const active = servers.filter(
-				(key) => n <= 10_000 || !grow || growth[key]?.firstFailedAt === null
-			);
-			if (active.length === 0) break;
-			const spentMin = (Date.now() - startedAt.getTime()) / 60_000;
-			if (grow && n > 10_000 && spentMin > opts.budgetMinutes) {
-				stoppedEarly = `growth stopped before ${n} clients: ${spentMin.toFixed(1)} min spent (budget ${opts.budgetMinutes} min for the sweep)`;
-				console.log(stoppedEarly);
-				break;
+		// Profiling perturbs what it measures, so the profile comes from one extra run of (a),
+		// kept out of the medians; first, so that a run over its budget still has it.
+		if (opts.cpuProf && servers.includes('a')) {
+			const n = sizes.includes(10_000) ? 10_000 : Math.max(...sizes.filter((x) => x <= 10_000));
+			const label = `profile-${Number.isFinite(n) ? n : sizes[0]}`;
+			const run = await measureSafely({
+				...common,
+				spec: /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS.a),
+				normal: Number.isFinite(n) ? n : (sizes[0] ?? 1000),
+				nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.join(profRoot, label)}`]
+			});
+			runs.push({ kind: 'profile', rep: 1, ...run });
+			if (run.rampMs) rampMsPerStream = Math.max(rampMsPerStream, run.rampMs / run.clients);
+			console.log(line(`(a) profiled n=${run.clients}`, run));
+		}
+
+		for (const next of plan) {
+			// Past the budget, whole steps are left out (and said so), never single repetitions.
+			if (spentMs() + stepMs(next) > opts.budgetMinutes * 60_000) {
+				skipped.push(`${next.scenario} at ${next.clients} clients`);
+				console.log(`left out (time budget): ${next.scenario} at ${next.clients} clients`);
+				continue;
 			}
 			for (let rep = 1; rep <= opts.reps; rep++) {
 				// Rotate the order so drift on this shared machine does not favour one server.
+				const active = next.servers;
 				const order = active.map((_, i) => active[(i + rep - 1) % active.length]);
 				for (const key of order) {
 					if (!key) continue;
+					const spec = /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS[key]);
+					const run = await measureSafely({
+						...common,
+						spec,
+						normal: next.clients,
+						scenario: next.scenario,
+						path: spec.paths?.[next.scenario] ?? SCENARIOS[next.scenario]
+					});
+					runs.push({ kind: 'sweep', rep, ...run });
+					if (run.rampMs) rampMsPerStream = Math.max(rampMsPerStream, run.rampMs / next.clients);
+					savePartial(runs);
+					console.log(line(`(${key}) ${next.scenario} n=${next.clients} rep ${rep}`, run));
 					const g = /** @type {{firstFailedAt: number | null, reason: string | null}} */ (
 						growth[key]
 					);
-					if (n > 10_000 && g.firstFailedAt !== null) continue;
-					const spec = /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS[key]);
-					const run = await measureSafely({ ...common, spec, normal: n });
-					runs.push({ kind: 'sweep', rep, ...run });
-					savePartial(runs);
-					console.log(line(`(${key}) n=${n} rep ${rep}`, run));
-					if (run.failures > 0 && g.firstFailedAt === null) {
-						g.firstFailedAt = n;
+					if (next.scenario === 'multiplex' && run.failures > 0 && g.firstFailedAt === null) {
+						g.firstFailedAt = next.clients;
 						const dropped =
 							run.failures - Object.values(run.connectErrors).reduce((x, y) => x + y, 0);
 						g.reason = [
@@ -206,7 +314,8 @@ async function main() {
 			}
 		}
 
-		const slowReps = opts.reps;
+		const slowReps = overBudget() && opts.slowServers.length ? 0 : opts.reps;
+		if (slowReps === 0 && opts.slowServers.length) skipped.push('the slow-consumer test');
 		for (let rep = 1; rep <= slowReps; rep++) {
 			for (const key of opts.slowServers.filter((k) => servers.includes(k))) {
 				const spec = /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS[key]);
@@ -225,21 +334,6 @@ async function main() {
 				}
 			}
 		}
-
-		// Profiling perturbs what it measures, so the profile comes from one extra run of (a),
-		// kept out of the medians.
-		if (opts.cpuProf && servers.includes('a')) {
-			const n = sizes.includes(10_000) ? 10_000 : Math.max(...sizes.filter((x) => x <= 10_000));
-			const label = `profile-${Number.isFinite(n) ? n : sizes[0]}`;
-			const run = await measureSafely({
-				...common,
-				spec: /** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS.a),
-				normal: Number.isFinite(n) ? n : (sizes[0] ?? 1000),
-				nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.join(profRoot, label)}`]
-			});
-			runs.push({ kind: 'profile', rep: 1, ...run });
-			console.log(line(`(a) profiled n=${run.clients}`, run));
-		}
 	} finally {
 		await loadgen.closeAll().catch(() => {});
 		await loadgen.dispose();
@@ -247,33 +341,79 @@ async function main() {
 	}
 
 	const profile = opts.cpuProf ? summarizeProfileDirs(profRoot, ROOT) : null;
-	const clientResult = await runClient(opts);
+	const clientResult = overBudget()
+		? { skipped: `left out: the run was over its ${opts.budgetMinutes} min budget` }
+		: await runClient(opts);
 	const finishedAt = new Date();
+	const baseline = previousResults();
 	const result = {
 		date: startedAt.toISOString().slice(0, 10),
 		startedAt: startedAt.toISOString(),
 		durationS: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
 		machine,
-		options: { ...opts, sizes, grow, sizeCeiling: planned.ceiling },
+		options: { ...opts, sizes, sizeCeiling: planned.ceiling },
 		build,
 		servers: serverInfo,
 		growth,
-		stoppedEarly,
+		stoppedEarly: skipped.length
+			? `over the ${opts.budgetMinutes} min budget, left out: ${skipped.join('; ')}`
+			: null,
 		otherLoadBeforeRun: quiet,
 		profile,
-		summary: summarize(runs, servers),
+		baseline: baseline && { file: baseline.file, startedAt: baseline.startedAt },
+		summary: summarize(runs, servers, baseline?.summary ?? null),
 		client: clientResult,
 		runs
 	};
-	const markdown = await renderMarkdown(result);
+	const jsonPath = resultsPath(result.date);
+	const file = opts.write ? path.relative(ROOT, jsonPath) : null;
+	const markdown = await renderMarkdown({
+		...result,
+		file,
+		analysis: file ? analysisFor(file) : null
+	});
 	console.log('\n' + markdown);
 	// Always keep the last run's raw figures for inspection; tmp/ is gitignored.
 	writeFileSync(path.join(TMP, 'last.json'), JSON.stringify(result, null, '\t') + '\n');
 	if (opts.write) {
-		const jsonPath = path.join(RESULTS, `${result.date}.json`);
 		writeFileSync(jsonPath, JSON.stringify(result, null, '\t') + '\n');
 		writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown);
 		console.log(`wrote ${path.relative(ROOT, jsonPath)} and BENCHMARKS.md`);
+	}
+}
+
+/**
+ * The newest earlier results file (its name and summary), the baseline the endpoints path must not
+ * regress against; null when there is none.
+ */
+function previousResults() {
+	const files = readdirSync(RESULTS)
+		.filter((f) => /^\d{4}-\d{2}-\d{2}(-\d+)?\.json$/.test(f))
+		.sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
+	const newest = files.at(-1);
+	if (!newest) return null;
+	const json = JSON.parse(readFileSync(path.join(RESULTS, newest), 'utf8'));
+	return { file: `bench/results/${newest}`, startedAt: json.startedAt, summary: json.summary };
+}
+
+/**
+ * bench/analysis.md, the reading of one run written by hand after it, when its first line
+ * (`<!-- results: bench/results/….json -->`) names `file`; otherwise null, so an analysis is never
+ * shown beside figures it was not written for.
+ */
+function analysisFor(/** @type {string} */ file) {
+	const source = path.join(ROOT, 'bench', 'analysis.md');
+	if (!existsSync(source)) return null;
+	const text = readFileSync(source, 'utf8');
+	const named = /^<!--\s*results:\s*(\S+)\s*-->/.exec(text)?.[1];
+	return named === file ? text.slice(text.indexOf('-->') + 3).trim() : null;
+}
+
+/** bench/results/<date>.json, or <date>-2.json, … when that day already has results. */
+function resultsPath(/** @type {string} */ date) {
+	for (let i = 1; ; i++) {
+		const file = path.join(RESULTS, i === 1 ? `${date}.json` : `${date}-${i}.json`);
+		if (!existsSync(file)) return file;
 	}
 }
 
@@ -315,7 +455,14 @@ async function snapshotBuild() {
 		return null;
 	}
 	symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-	a.entry = path.join(dir, 'build', 'index.js');
+	// The direct path is server/index.js over the copied build/handler.js (it imports ../build/handler.js).
+	cpSync(path.join(ROOT, 'server'), path.join(dir, 'server'), { recursive: true });
+	a.entry = path.join(dir, 'server', 'index.js');
+	/** @type {import('./lib/proc.js').ServerSpec} */ (SERVERS['a-endpoints']).entry = path.join(
+		dir,
+		'build',
+		'index.js'
+	);
 	let commit = null;
 	try {
 		commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -414,7 +561,9 @@ function line(/** @type {string} */ label, /** @type {any} */ r) {
 	return (
 		`${label}: held ${r.held}, failures ${r.failures}, ${Math.round(r.eventsPerSecond)} ev/s, ` +
 		`p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, cpu ${r.serverCpuPercent.toFixed(0)}%, ` +
-		`${r.cpuSecondsPer1000Events?.toFixed(4) ?? '–'} cpu-s/1k ev, ${kb} KB/conn, ` +
+		`${r.cpuSecondsPer1000Events?.toFixed(4) ?? '–'} cpu-s/1k ev, ` +
+		`${r.writeSyscallsPerEvent?.toFixed(2) ?? '–'} syscw/ev, ${r.cpuUsPerWrite?.toFixed(1) ?? '–'} µs/write, ` +
+		`${kb} KB/conn, heap ${r.heapPerConnectionAfterGcBytes === null || r.heapPerConnectionAfterGcBytes === undefined ? '–' : (r.heapPerConnectionAfterGcBytes / 1024).toFixed(1)} KB/conn, ` +
 		`lag p99 ${r.eventLoopLagMs?.p99?.toFixed(1) ?? '–'} ms, ramp ${r.rampMs} ms, ` +
 		`other load ${r.machine.otherCores.toFixed(2)} cores` +
 		(r.slowClients ? `, slow held ${r.slowHeldAtEnd}/${r.slowOpened}` : '')

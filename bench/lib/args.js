@@ -2,9 +2,17 @@
 
 export const USAGE = `Usage: npm run bench -- [options]
   --quick              smaller run: sizes 1000,5000, 3 s windows, slow-consumer test on (a) only
-  --sizes=1000,5000    exact client counts (no growth until failure)
+  --sizes=1000,5000    client counts of the multiplexed stream (default 1000,5000,10000 and the
+                       machine's ceiling, 19800 here)
   --reps=3             repetitions per size and server (medians are reported; at least 3 advised)
-  --servers=a,b,c      which servers: a Live Feeds, b naive, c better-sse
+  --servers=a,a-endpoints,b,c,e   which servers: a Live Feeds' direct path (server/index.js),
+                       a-endpoints its endpoints path (build/index.js), b naive, c better-sse,
+                       e a bare res.write loop
+  --naive-max=1000     largest multiplexed size for (b), which collapses beyond it
+  --stock-sizes=5000   sizes of the stock-feed-alone scenario (0 = the ceiling; --no-stocks skips)
+  --stock-servers=a,c,e   servers of the stock-feed-alone scenario
+  --idle-sizes=0       sizes of the idle scenario (0 = the ceiling, 19800 here; --no-idle skips)
+  --idle-servers=a,c,e    servers of the idle scenario
   --window=5           measurement window, seconds
   --warmup=2           seconds between the last connect and the window
   --workers=2          load-generator processes
@@ -15,15 +23,24 @@ export const USAGE = `Usage: npm run bench -- [options]
                        at --client-path
   --client-path=/?scenario=burst   path and query of the demo in the mock burst scenario
   --no-client          skip the client benchmark
-  --budget=10          minutes after which the sweep stops growing past 10k
+  --budget=26          minutes for the whole run: a scenario or size whose predicted time (from
+                       the slowest ramp so far) does not fit is left out, then the slow-consumer
+                       test, the profile run and the client half; the report says what was
   --wait-quiet=0       wait up to this many minutes for other processes to leave the CPU idle
   --no-write           print only; do not write bench/results/*.json or BENCHMARKS.md
+  --render=FILE        only regenerate BENCHMARKS.md from a results file (bench/results/*.json),
+                       with bench/analysis.md when that names the same file
   --help`;
 
 /**
  * @typedef {object} BenchOptions
  * @property {boolean} quick
- * @property {number[] | null} sizes Explicit sizes, or null for 1k, 5k, 10k and on until failure.
+ * @property {number[] | null} sizes Multiplexed sizes, or null for 1k, 5k, 10k and the ceiling.
+ * @property {number} naiveMax Largest multiplexed size for (b).
+ * @property {number[]} stockSizes Sizes of the stock-feed-alone scenario (0 = the ceiling).
+ * @property {string[]} stockServers
+ * @property {number[]} idleSizes Sizes of the idle scenario (0 = the ceiling).
+ * @property {string[]} idleServers
  * @property {number} reps
  * @property {string[]} servers
  * @property {number} windowMs
@@ -37,6 +54,7 @@ export const USAGE = `Usage: npm run bench -- [options]
  * @property {boolean} write
  * @property {number} budgetMinutes
  * @property {number} waitQuietMinutes
+ * @property {string | null} render A results file to render BENCHMARKS.md from, without measuring.
  * @property {boolean} help
  */
 
@@ -68,8 +86,16 @@ export function parseArgs(argv) {
 		'client-path',
 		'no-client',
 		'no-write',
-		'budget',
+		'naive-max',
+		'stock-sizes',
+		'stock-servers',
+		'no-stocks',
+		'idle-sizes',
+		'idle-servers',
+		'no-idle',
 		'wait-quiet',
+		'budget',
+		'render',
 		'help'
 	];
 	for (const key of given.keys()) {
@@ -85,18 +111,16 @@ export function parseArgs(argv) {
 	};
 	const list = (/** @type {string} */ key, /** @type {string} */ fallback) =>
 		(given.get(key) ?? fallback).split(',').filter(Boolean);
-	const servers = list('servers', 'a,b,c');
+	const servers = list('servers', 'a,a-endpoints,b,c,e');
 	for (const s of servers)
-		if (!['a', 'b', 'c'].includes(s)) throw new Error(`unknown server '${s}'`);
-	const sizes = given.has('sizes')
-		? list('sizes', '').map((s) => {
-				const n = Number(s);
-				if (!Number.isInteger(n) || n < 1) throw new Error(`bad size '${s}'`);
-				return n;
-			})
-		: quick
-			? [1000, 5000]
-			: null;
+		if (!['a', 'a-endpoints', 'b', 'c', 'e'].includes(s)) throw new Error(`unknown server '${s}'`);
+	const sizeList = (/** @type {string} */ key, /** @type {string} */ fallback, min = 1) =>
+		list(key, fallback).map((s) => {
+			const n = Number(s);
+			if (!Number.isInteger(n) || n < min) throw new Error(`bad size '${s}' in --${key}`);
+			return n;
+		});
+	const sizes = given.has('sizes') ? sizeList('sizes', '') : quick ? [1000, 5000] : null;
 	return {
 		quick,
 		sizes,
@@ -113,8 +137,14 @@ export function parseArgs(argv) {
 		clientPath: given.get('client-path') || '/?scenario=burst',
 		client: !given.has('no-client'),
 		write: !given.has('no-write'),
-		budgetMinutes: num('budget', 10),
+		naiveMax: num('naive-max', 1000),
+		stockSizes: given.has('no-stocks') ? [] : sizeList('stock-sizes', quick ? '1000' : '5000', 0),
+		stockServers: list('stock-servers', 'a,c,e'),
+		idleSizes: given.has('no-idle') ? [] : sizeList('idle-sizes', quick ? '1000' : '0', 0),
+		idleServers: list('idle-servers', 'a,c,e'),
+		budgetMinutes: num('budget', 26, 0),
 		waitQuietMinutes: num('wait-quiet', 0, 0),
+		render: given.get('render') || null,
 		help: given.has('help')
 	};
 }

@@ -70,17 +70,25 @@ const callbacks = {
 		} else if (name === 'ping') {
 			counters.ping++;
 			return;
-		} else {
-			counters.other++;
-			return;
 		}
-		let epochMs;
+		let payload;
 		try {
-			epochMs = JSON.parse(event.data).epoch_ms;
+			payload = JSON.parse(event.data);
 		} catch {
-			counters.badPayload++;
+			if (hist === null && name !== 'time') counters.other++;
+			else counters.badPayload++;
 			return;
 		}
+		if (hist === null && name !== 'time') {
+			// The stock feed alone names its events by symbol (`AAPL`), not `stocks:AAPL`.
+			if (typeof payload?.symbol !== 'string') {
+				counters.other++;
+				return;
+			}
+			counters.stocks++;
+			hist = histStocks;
+		}
+		const epochMs = payload?.epoch_ms;
 		if (typeof epochMs !== 'number') {
 			counters.badPayload++;
 			return;

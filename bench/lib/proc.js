@@ -63,6 +63,20 @@ export function readProcStat(/** @type {number} */ pid) {
 	return { cpuSeconds: (utime + stime) / CLK_TCK, rssBytes: rssPages * PAGE_SIZE };
 }
 
+/**
+ * Write-family syscalls (`syscw`: write, writev, …) of a process, all threads, from
+ * /proc/<pid>/io; null when the file cannot be read (another user's process, no such kernel field).
+ */
+export function readProcIo(/** @type {number} */ pid) {
+	try {
+		const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+		const syscw = /^syscw:\s+(\d+)/m.exec(text);
+		return syscw ? { syscw: Number(syscw[1]) } : null;
+	} catch {
+		return null;
+	}
+}
+
 /** Busy and total CPU seconds of the whole machine (all cores), from /proc/stat. */
 export function readMachineCpu() {
 	const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
@@ -75,7 +89,9 @@ export function readMachineCpu() {
 
 /**
  * @typedef {object} ServerSpec
- * @property {string} key Short key: `a`, `b` or `c`.
+ * @property {string} key Short key: `a`, `a-endpoints`, `b`, `c` or `e`.
+ * @property {Record<string, string>} [paths] The stream to open per scenario, where it is not the
+ *   scenario's default (`idle`: each server's nearest thing to a stream that carries nothing).
  * @property {string} name Human name for the report.
  * @property {string} entry Path of the server's entry script.
  * @property {Record<string, string>} [env] Extra environment variables.
@@ -94,10 +110,13 @@ export function readMachineCpu() {
 /**
  * Starts a server with the lag probe preloaded and waits until `GET /api/health` answers 200.
  * @param {ServerSpec} spec
- * @param {{ port: number, nodeArgs?: string[], readyTimeoutMs?: number }} options
+ * @param {{ port: number, nodeArgs?: string[], env?: Record<string, string>, readyTimeoutMs?: number }} options
  * @returns {Promise<RunningServer>}
  */
-export async function startServer(spec, { port, nodeArgs = [], readyTimeoutMs = 20_000 }) {
+export async function startServer(
+	spec,
+	{ port, nodeArgs = [], env = {}, readyTimeoutMs = 20_000 }
+) {
 	const child = spawn(
 		process.execPath,
 		[...nodeArgs, '--expose-gc', '--import', PROBE, spec.entry],
@@ -109,7 +128,8 @@ export async function startServer(spec, { port, nodeArgs = [], readyTimeoutMs = 
 				PORT: String(port),
 				HOST: '127.0.0.1',
 				ORIGIN: `http://127.0.0.1:${port}`,
-				...spec.env
+				...spec.env,
+				...env
 			}
 		}
 	);

@@ -7,13 +7,14 @@ import {
 	freePort,
 	httpGet,
 	readMachineCpu,
+	readProcIo,
 	readProcStat,
 	sleep,
 	startServer,
 	stopServer
 } from './proc.js';
 
-/** The multiplexed stream every client opens. */
+/** The multiplexed stream: the default scenario. */
 export const STREAM_PATH = '/api/feeds?topics=time,system,stocks';
 
 /**
@@ -21,6 +22,9 @@ export const STREAM_PATH = '/api/feeds?topics=time,system,stocks';
  * @property {import('./proc.js').ServerSpec} spec
  * @property {import('./loadgen.js').LoadGenerator} loadgen
  * @property {number} normal Streams that read everything.
+ * @property {string} [scenario] Name of the scenario (`multiplex`, `stocks`, `idle`; default `multiplex`).
+ * @property {string} [path] The stream every client opens (default STREAM_PATH).
+ * @property {Record<string, string>} [env] Extra environment of the server for this scenario.
  * @property {number} [slow] Streams that never read (default 0).
  * @property {number} windowMs Length of the measurement window.
  * @property {number} warmupMs Time between the last connect and the window.
@@ -34,15 +38,24 @@ export const STREAM_PATH = '/api/feeds?topics=time,system,stocks';
  */
 export async function measure(o) {
 	const port = await freePort();
-	const server = await startServer(o.spec, { port, nodeArgs: o.nodeArgs });
+	const server = await startServer(o.spec, { port, nodeArgs: o.nodeArgs, env: o.env });
+	const streamPath = o.path ?? STREAM_PATH;
 	const slow = o.slow ?? 0;
 	try {
 		await sleep(o.idleMs ?? 1000);
 		const idle = readProcStat(server.pid);
 		const idleGc = await server.ask({ cmd: 'gc' }, 15_000).catch(() => null);
-		const openedNormal = await o.loadgen.open({ port, path: STREAM_PATH, count: o.normal });
+		// 20 s to start every connect, as before, and 2 ms per stream past 10k: the ceiling's 19.8k
+		// would otherwise fail on the ramp's pace (about 1,000 connects/s) rather than on holding.
+		const deadlineMs = Math.max(20_000, o.normal * 2);
+		const openedNormal = await o.loadgen.open({
+			port,
+			path: streamPath,
+			count: o.normal,
+			deadlineMs
+		});
 		const openedSlow = slow
-			? await o.loadgen.open({ port, path: STREAM_PATH, count: slow, slow: true })
+			? await o.loadgen.open({ port, path: streamPath, count: slow, slow: true })
 			: null;
 		await sleep(o.warmupMs);
 
@@ -52,6 +65,9 @@ export async function measure(o) {
 			() => true,
 			() => false
 		);
+		// The server's own counters first: the scrape's few writes then fall before the window.
+		const countersBefore = await scrapeCounters(port);
+		const ioBefore = readProcIo(server.pid);
 		const before = readProcStat(server.pid);
 		const machineBefore = readMachineCpu();
 		const startedAt = Date.now();
@@ -63,8 +79,10 @@ export async function measure(o) {
 			rssSeries.push(readProcStat(server.pid).rssBytes);
 		}
 		const after = readProcStat(server.pid);
+		const ioAfter = readProcIo(server.pid);
 		const machineAfter = readMachineCpu();
 		const serverSeconds = (Date.now() - startedAt) / 1000;
+		const countersAfter = await scrapeCounters(port);
 		const lag = probeOk ? await server.ask({ cmd: 'lag' }, 15_000).catch(() => null) : null;
 		const load = await o.loadgen.report();
 		const metrics = await scrapeMetrics(port);
@@ -78,11 +96,21 @@ export async function measure(o) {
 				: null;
 		const events = load.events ?? 0;
 		const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+		// Write-family syscalls of the whole process (all threads): socket writes, plus a few on
+		// the IPC channel and the log; /proc/<pid>/io may be unreadable, then null.
+		const syscalls = ioBefore && ioAfter ? ioAfter.syscw - ioBefore.syscw : null;
+		const appWrites =
+			countersBefore && countersAfter ? countersAfter.writes - countersBefore.writes : null;
+		const appDeliveries =
+			countersBefore && countersAfter ? countersAfter.deliveries - countersBefore.deliveries : null;
+		const cpuCores = cpuSeconds / serverSeconds;
 		const failures = openedNormal.failed + (openedNormal.opened - held);
 		const machineBusy = machineAfter.busySeconds - machineBefore.busySeconds;
 		const machineCores = (machineAfter.totalSeconds - machineBefore.totalSeconds) / serverSeconds;
 		return {
 			server: o.spec.key,
+			scenario: o.scenario ?? 'multiplex',
+			path: streamPath,
 			clients: o.normal,
 			slowClients: slow,
 			held,
@@ -117,6 +145,14 @@ export async function measure(o) {
 			serverCpuSeconds: cpuSeconds,
 			serverCpuPercent: (cpuSeconds / serverSeconds) * 100,
 			cpuSecondsPer1000Events: events ? cpuSeconds / (events / 1000) : null,
+			cpuMsPerEvent: events ? (cpuSeconds * 1000) / events : null,
+			writeSyscalls: syscalls,
+			writeSyscallsPerEvent: events && syscalls !== null ? syscalls / events : null,
+			cpuUsPerWrite: syscalls ? (cpuSeconds * 1e6) / syscalls : null,
+			appWrites,
+			appDeliveries,
+			appWritesPerDelivery: appWrites !== null && appDeliveries ? appWrites / appDeliveries : null,
+			deliveriesPerSecondPerCore: cpuCores > 0 ? events / (load.elapsedMs / 1000) / cpuCores : null,
 			rssIdleBytes: idle.rssBytes,
 			rssLoadBytes: after.rssBytes,
 			rssPeakBytes: Math.max(...rssSeries),
@@ -164,4 +200,26 @@ async function scrapeMetrics(/** @type {number} */ port) {
 		eventLoopLagP99Ms: lagP99 ? Number(lagP99.split(' ').pop()) * 1000 : null,
 		lines: pick(/slow|drop|connection|open/i).slice(0, 40)
 	};
+}
+
+/**
+ * The server's fan-out counters from `/metrics` (Live Feeds only): `live_feeds_writes_total` and
+ * `live_feeds_events_sent_total` (deliveries), summed over feeds; null when the server has none.
+ */
+async function scrapeCounters(/** @type {number} */ port) {
+	const response = await httpGet(port, '/metrics', 5000).catch(() => null);
+	if (!response || response.status !== 200) return null;
+	const sum = (/** @type {string} */ name) => {
+		const re = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\S+)$`);
+		/** @type {number | null} */
+		let total = null;
+		for (const l of response.body.split('\n')) {
+			const m = re.exec(l);
+			if (m) total = (total ?? 0) + Number(m[1]);
+		}
+		return total;
+	};
+	const writes = sum('live_feeds_writes_total');
+	const deliveries = sum('live_feeds_events_sent_total');
+	return writes === null || deliveries === null ? null : { writes, deliveries };
 }

@@ -19,6 +19,10 @@ const channels = {
 	system: createChannel(),
 	stocks: createChannel()
 };
+/** The stock feed alone (`/api/feeds/stocks`), named by symbol as Live Feeds names it there. */
+const stocksAlone = createChannel();
+/** Streams that get heartbeats only (`/api/idle`), for the idle-memory measurement. */
+const idle = createChannel();
 let seq = 0;
 const nextId = () => String(++seq);
 
@@ -45,6 +49,7 @@ setInterval(() => {
 function moveStock() {
 	const quote = walk.step();
 	channels.stocks.broadcast(quote, `stocks:${quote.symbol}`, { eventId: nextId() });
+	stocksAlone.broadcast(quote, quote.symbol, { eventId: nextId() });
 	setTimeout(moveStock, walk.delayMs());
 }
 setTimeout(moveStock, walk.delayMs());
@@ -52,8 +57,9 @@ setTimeout(moveStock, walk.delayMs());
 let open = 0;
 
 const server = http.createServer(async (req, res) => {
-	if (handleCommonRoutes(req, res, () => open)) return;
-	const topics = topicsOf(req, res);
+	const isIdle = req.url === '/api/idle';
+	if (!isIdle && handleCommonRoutes(req, res, () => open)) return;
+	const topics = isIdle ? new Set() : topicsOf(req, res);
 	if (!topics) return;
 	const session = await createSession(req, res, {
 		keepAlive: 15_000,
@@ -61,6 +67,15 @@ const server = http.createServer(async (req, res) => {
 	});
 	open++;
 	session.once('disconnected', () => open--);
+	if (isIdle) {
+		idle.register(session);
+		return;
+	}
+	if (req.url?.startsWith('/api/feeds/stocks')) {
+		for (const quote of walk.snapshot()) session.push(quote, quote.symbol, nextId());
+		stocksAlone.register(session);
+		return;
+	}
 	// The current state at once, as the contract asks.
 	if (topics.has('time')) session.push(timePayload(), 'time', nextId());
 	if (topics.has('system') && lastSystem) session.push(lastSystem, 'system', nextId());

@@ -89,15 +89,16 @@ export async function systemSample() {
 }
 
 /**
- * The topics of `?topics=` on the multiplexed stream; answers 400 and returns null when one is
- * unknown.
+ * The topics of a stream: `?topics=` on the multiplexed stream `/api/feeds`, or the one feed of
+ * `/api/feeds/<topic>`; answers 400 and returns null when one is unknown.
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  * @returns {Set<string> | null}
  */
 export function topicsOf(req, res) {
 	const url = new URL(req.url ?? '/', 'http://localhost');
-	const raw = url.searchParams.get('topics') ?? 'time,system,stocks';
+	const single = /^\/api\/feeds\/([a-z]+)$/.exec(url.pathname)?.[1];
+	const raw = single ?? url.searchParams.get('topics') ?? 'time,system,stocks';
 	const topics = new Set(raw.split(',').filter(Boolean));
 	for (const t of topics) {
 		if (!TOPICS.has(t)) {
