@@ -1,6 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import net, { type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
 import { seededRandom } from '$lib/shared/random';
 import type { Backend } from '$lib/backend/backend';
@@ -99,6 +99,31 @@ describe('the direct path', () => {
 		expect(quote).toMatchObject({ event: 'AAPL' });
 		expect(quote!.id).toMatch(/^\d+$/);
 		expect(fellThrough).toEqual([]);
+	});
+
+	it('writes the body unchunked onto the socket and closes the connection when the stream ends', async () => {
+		const { port, backend } = await serve();
+		const socket = net.connect(port, '127.0.0.1');
+		let raw = '';
+		socket.setEncoding('latin1');
+		socket.on('data', (chunk: string) => (raw += chunk));
+		const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+		socket.write('GET /api/feeds/stocks?symbols=AAPL HTTP/1.1\r\nHost: x\r\n\r\n');
+		await vi.waitFor(() => expect(raw).toContain('event: AAPL'));
+		backend.shutdown();
+		await ended;
+		const [head, body] = raw.split('\r\n\r\n');
+		expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+		expect(head).toMatch(/\r\nConnection: close(\r\n|$)/i);
+		expect(head).not.toMatch(/transfer-encoding/i);
+		expect(head).not.toMatch(/content-length/i);
+		// The body is the event stream itself: no chunk-size lines between the events.
+		expect(body!.startsWith('retry: 2000\n')).toBe(true);
+		expect(body).not.toMatch(/^[0-9a-f]+\r$/m);
+		const events = parseEvents(body!);
+		expect(events[0]).toMatchObject({ event: 'AAPL' });
+		// Shutdown's last words: a jittered retry, then the connection closes.
+		expect(body).toMatch(/\nretry: \d+\n\n$/);
 	});
 
 	it('serves the multiplexed stream with history and composite ids', async () => {

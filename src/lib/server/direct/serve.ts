@@ -17,7 +17,7 @@ import {
 import { corsHeaders } from '$lib/backend/http';
 import { SSE_HEADERS } from '$lib/backend/sse/registry';
 import { addressSettings, clientAddress, type AddressSettings } from './client-address';
-import { NodeResponseSink } from './node-sink';
+import { NodeResponseSink, startEventStream } from './node-sink';
 
 /** Serves `req` if it is a stream it can open; false leaves it to the next handler. */
 export type DirectHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -65,7 +65,7 @@ export function createDirectHandler(
 		const client = clientAddress(req, settings);
 		if (client === null || current.streams.admit(client)) return false;
 		const origin = req.headers.origin ?? null;
-		res.writeHead(200, {
+		startEventStream(res, {
 			...SSE_HEADERS,
 			...corsHeaders(origin, current.config.allowedOrigins)
 		});
