@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
 import { createClock } from '../timers';
-import { systemProducer, type SystemSampler } from './system';
+import { readAhead, READ_AHEAD_MS, systemProducer, type SystemSampler } from './system';
 
 describe('systemProducer', () => {
 	beforeEach(() => {
@@ -73,5 +73,37 @@ describe('systemProducer', () => {
 		expect(onError).toHaveBeenCalledTimes(1);
 		expect(emitted).toHaveLength(1);
 		stop();
+	});
+
+	it('starts each reading as late as its recent readings allow, and sends it on the boundary', async () => {
+		// Readings take 40 ms; each is stamped when it ends, as the real sampler does.
+		const sampler: SystemSampler = {
+			latest: null,
+			sample: () =>
+				new Promise<SystemSample>((resolve) =>
+					setTimeout(() => resolve({ epoch_ms: Date.now() } as SystemSample), 40)
+				)
+		};
+		const sent: { at: number; sampledAt: number }[] = [];
+		const stop = systemProducer(sampler, 1000, createClock()).start((_e, d) =>
+			sent.push({ at: Date.now(), sampledAt: d.epoch_ms })
+		);
+		await vi.advanceTimersByTimeAsync(4000);
+		stop();
+		// The first reading at once; then one on each second. The second reading was scheduled before
+		// any was timed, so it started READ_AHEAD_MS early and waited 210 ms; the later ones start
+		// 40 × 1.5 + 20 = 80 ms early and wait 40 ms.
+		expect(sent.map((s) => s.at)).toEqual([40, 1000, 2000, 3000, 4000]);
+		expect(sent.map((s) => s.at - s.sampledAt)).toEqual([0, READ_AHEAD_MS - 40, 40, 40, 40]);
+	});
+});
+
+describe('readAhead', () => {
+	it('leads by the slowest recent reading and a margin, within READ_AHEAD_MS and half the interval', () => {
+		expect(readAhead([], 1000)).toBe(READ_AHEAD_MS);
+		expect(readAhead([], 200)).toBe(100);
+		expect(readAhead([10, 40, 20], 1000)).toBe(80);
+		expect(readAhead([900], 1000)).toBe(READ_AHEAD_MS);
+		expect(readAhead([100], 200)).toBe(100);
 	});
 });

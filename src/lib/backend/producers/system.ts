@@ -10,13 +10,27 @@ export interface SystemSampler {
 	readonly latest: SystemSample | null;
 }
 
-/** How long before its boundary a reading starts, so it is ready when the boundary comes. */
+/** The longest a reading starts before its boundary; also the lead before the first one is timed. */
 export const READ_AHEAD_MS = 250;
 
 /**
+ * How long before its boundary the next reading starts: the slowest of the recent readings, with
+ * a margin, so it is ready on time but is as fresh as it can be when the boundary sends it.
+ */
+export function readAhead(recentMs: readonly number[], intervalMs: number): number {
+	const cap = Math.min(READ_AHEAD_MS, intervalMs / 2);
+	if (recentMs.length === 0) return cap;
+	return Math.min(cap, Math.ceil(Math.max(...recentMs) * 1.5) + 20);
+}
+
+/** Readings whose duration sets the read-ahead. */
+const TIMED_READINGS = 5;
+
+/**
  * The system feed at one interval: a fresh reading at once, then one on every multiple of
- * `intervalMs` (times `slowFactor()`; default 1) since the epoch. Readings start `READ_AHEAD_MS`
- * early and are sent on the boundary, so at 1000 ms they leave in the same turn as the time
+ * `intervalMs` (times `slowFactor()`; default 1) since the epoch. Readings start early
+ * (`readAhead`: the recent readings' duration and a margin, at most `READ_AHEAD_MS`) and are sent
+ * on the boundary, so at 1000 ms they leave in the same turn as the time
  * feed's tick and a multiplexed client gets both in one write.
  */
 export function systemProducer(
@@ -34,16 +48,20 @@ export function systemProducer(
 			let ready: SystemSample | null = null;
 			let due = false;
 			let timer: TimerHandle | null = null;
+			const took: number[] = [];
 			const read = (emitAtOnce: boolean) => {
 				// A reading slower than the interval (a busy host) must not be emitted twice as two
 				// events: skip this boundary instead.
 				if (reading) return;
 				reading = true;
 				due = emitAtOnce;
+				const began = clock.now();
 				sampler
 					.sample()
 					.then(
 						(sample) => {
+							took.push(clock.now() - began);
+							if (took.length > TIMED_READINGS) took.shift();
 							if (stopped) return;
 							if (due) emit('message', sample);
 							else ready = sample;
@@ -63,7 +81,7 @@ export function systemProducer(
 				const interval = intervalMs * slowFactor();
 				const now = clock.now();
 				const boundary = (Math.floor(now / interval) + 1) * interval;
-				const lead = Math.min(READ_AHEAD_MS, interval / 2);
+				const lead = readAhead(took, interval);
 				timer = clock.timeout(
 					() => {
 						read(false);
