@@ -9,8 +9,9 @@ import {
 	SSE_HEADERS,
 	handleCommonRoutes,
 	listen,
+	onEverySecond,
+	sampleEverySecond,
 	stockWalk,
-	systemSample,
 	timePayload,
 	topicsOf
 } from './feeds.js';
@@ -40,24 +41,17 @@ function broadcast(/** @type {Set<Res>} */ clients, /** @type {Buffer} */ bytes)
 }
 
 const walk = stockWalk();
-/** @type {Awaited<ReturnType<typeof systemSample>> | null} */
+/** @type {Awaited<ReturnType<typeof import('./feeds.js').systemSample>> | null} */
 let lastSystem = null;
 
-function tickTime() {
+onEverySecond(() => {
 	if (subscribers.time.size) broadcast(subscribers.time, encode('time', timePayload()));
-	setTimeout(tickTime, 1000 - (Date.now() % 1000));
-}
-setTimeout(tickTime, 1000 - (Date.now() % 1000));
+});
 
-setInterval(() => {
-	systemSample().then(
-		(sample) => {
-			lastSystem = sample;
-			if (subscribers.system.size) broadcast(subscribers.system, encode('system', sample));
-		},
-		() => {}
-	);
-}, 1000);
+sampleEverySecond((sample) => {
+	lastSystem = sample;
+	if (subscribers.system.size) broadcast(subscribers.system, encode('system', sample));
+});
 
 function moveStock() {
 	const quote = walk.step();

@@ -7,8 +7,9 @@ import { createChannel, createSession } from 'better-sse';
 import {
 	handleCommonRoutes,
 	listen,
+	onEverySecond,
+	sampleEverySecond,
 	stockWalk,
-	systemSample,
 	timePayload,
 	topicsOf
 } from './feeds.js';
@@ -27,24 +28,15 @@ let seq = 0;
 const nextId = () => String(++seq);
 
 const walk = stockWalk();
-/** @type {Awaited<ReturnType<typeof systemSample>> | null} */
+/** @type {Awaited<ReturnType<typeof import('./feeds.js').systemSample>> | null} */
 let lastSystem = null;
 
-function tickTime() {
-	channels.time.broadcast(timePayload(), 'time', { eventId: nextId() });
-	setTimeout(tickTime, 1000 - (Date.now() % 1000));
-}
-setTimeout(tickTime, 1000 - (Date.now() % 1000));
+onEverySecond(() => channels.time.broadcast(timePayload(), 'time', { eventId: nextId() }));
 
-setInterval(() => {
-	systemSample().then(
-		(sample) => {
-			lastSystem = sample;
-			channels.system.broadcast(sample, 'system', { eventId: nextId() });
-		},
-		() => {}
-	);
-}, 1000);
+sampleEverySecond((sample) => {
+	lastSystem = sample;
+	channels.system.broadcast(sample, 'system', { eventId: nextId() });
+});
 
 function moveStock() {
 	const quote = walk.step();

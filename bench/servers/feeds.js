@@ -57,6 +57,24 @@ export function stockWalk() {
 	};
 }
 
+/** Calls `onTick` on every second boundary, from the next one on. */
+export function onEverySecond(/** @type {() => void} */ onTick) {
+	const tick = () => {
+		onTick();
+		setTimeout(tick, 1000 - (Date.now() % 1000));
+	};
+	setTimeout(tick, 1000 - (Date.now() % 1000));
+}
+
+/**
+ * One shared producer of host samples: a `systemSample()` every second, handed to `onSample` (a
+ * failed reading is skipped).
+ * @param {(sample: Awaited<ReturnType<typeof systemSample>>) => void} onSample
+ */
+export function sampleEverySecond(onSample) {
+	setInterval(() => systemSample().then(onSample, () => {}), 1000);
+}
+
 /**
  * The default network interface, looked up once in `listen`: `si.networkStats()` without a name
  * spawns a process to find it on every call, which would measure process spawning, not SSE.
