@@ -5,12 +5,15 @@
  * from memory the process keeps but does not use (RSS). Production never loads this file.
  */
 import process from 'node:process';
+import v8 from 'node:v8';
 
 const gc = /** @type {{ gc?: () => void }} */ (globalThis).gc;
 if (process.env.LIVE_FEEDS_SOAK === '1' && typeof gc === 'function') {
 	process.on('SIGUSR2', () => {
 		gc();
 		gc();
-		console.log(`[soak-gc] ${JSON.stringify(process.memoryUsage())}`);
+		// V8's own malloc'd memory (compiler zones and the like) is outside the heap figures.
+		const { malloced_memory: v8Malloced } = v8.getHeapStatistics();
+		console.log(`[soak-gc] ${JSON.stringify({ ...process.memoryUsage(), v8Malloced })}`);
 	});
 }
