@@ -344,6 +344,9 @@ async function main() {
 	const clientResult = overBudget()
 		? { skipped: `left out: the run was over its ${opts.budgetMinutes} min budget` }
 		: await runClient(opts);
+	const clusterResult = overBudget()
+		? { skipped: `left out: the run was over its ${opts.budgetMinutes} min budget` }
+		: runCluster(opts);
 	const finishedAt = new Date();
 	const baseline = previousResults();
 	const result = {
@@ -363,6 +366,7 @@ async function main() {
 		baseline: baseline && { file: baseline.file, startedAt: baseline.startedAt },
 		summary: summarize(runs, servers, baseline?.summary ?? null),
 		client: clientResult,
+		cluster: clusterResult,
 		runs
 	};
 	const jsonPath = resultsPath(result.date);
@@ -380,6 +384,32 @@ async function main() {
 		writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown);
 		console.log(`wrote ${path.relative(ROOT, jsonPath)} and BENCHMARKS.md`);
 	}
+}
+
+/**
+ * Issue 13's step, in this run and after the single-server steps: `bench/cluster.js` (bus latency
+ * in memory and on Redis, events per second through one Redis, idle streams held by three
+ * instances). Its figures, or the reason they are missing.
+ * @param {ReturnType<typeof parseArgs>} opts
+ */
+function runCluster(opts) {
+	if (!opts.cluster) return { skipped: 'disabled with --no-cluster' };
+	const out = path.join(TMP, 'cluster.json');
+	rmSync(out, { force: true });
+	console.log(`cluster step: bench/cluster.js, ${opts.clusterConnections} idle streams`);
+	const run = spawnSync(
+		process.execPath,
+		[
+			path.join(ROOT, 'bench', 'cluster.js'),
+			`--connections=${opts.clusterConnections}`,
+			`--out=${out}`
+		],
+		{ cwd: ROOT, stdio: 'inherit' }
+	);
+	if (run.status !== 0 || !existsSync(out)) {
+		return { skipped: `bench/cluster.js failed (exit ${run.status ?? run.signal})` };
+	}
+	return JSON.parse(readFileSync(out, 'utf8'));
 }
 
 /**

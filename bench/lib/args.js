@@ -23,6 +23,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                        at --client-path
   --client-path=/?scenario=burst   path and query of the demo in the mock burst scenario
   --no-client          skip the client benchmark
+  --no-cluster         skip issue 13's bus and three-instance step (bench/cluster.js, needs redis-server)
+  --cluster-connections=51000   idle streams over the three instances of that step
   --budget=26          minutes for the whole run: a scenario or size whose predicted time (from
                        the slowest ramp so far) does not fit is left out, then the slow-consumer
                        test, the profile run and the client half; the report says what was
@@ -85,6 +87,8 @@ export function parseArgs(argv) {
 		'client-url',
 		'client-path',
 		'no-client',
+		'no-cluster',
+		'cluster-connections',
 		'no-write',
 		'naive-max',
 		'stock-sizes',
@@ -136,6 +140,8 @@ export function parseArgs(argv) {
 		clientUrl: given.get('client-url') || null,
 		clientPath: given.get('client-path') || '/?scenario=burst',
 		client: !given.has('no-client'),
+		cluster: !given.has('no-cluster'),
+		clusterConnections: Math.round(num('cluster-connections', quick ? 3000 : 51_000)),
 		write: !given.has('no-write'),
 		naiveMax: num('naive-max', 1000),
 		stockSizes: given.has('no-stocks') ? [] : sizeList('stock-sizes', quick ? '1000' : '5000', 0),

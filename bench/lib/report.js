@@ -227,6 +227,8 @@ export async function renderMarkdown(result) {
 		);
 	}
 
+	md.push(...clusterMarkdown(result.cluster), '');
+
 	md.push(
 		'## Running it',
 		'',
@@ -250,6 +252,51 @@ export async function renderMarkdown(result) {
 	} catch {
 		return text;
 	}
+}
+
+/** Issue 13's section: what Redis adds, events per second through it, idle streams on three instances. */
+function clusterMarkdown(/** @type {any} */ c) {
+	const md = ['## Several instances on one Redis (issue 13)', ''];
+	md.push(
+		'`bench/cluster.js`, the last step of the run, on a fresh `redis-server` on 127.0.0.1. **Bus latency**: ' +
+			`${c?.rate ?? 500} events/s for ${c?.seconds ?? 10} s, timed from \`publish\` to the subscriber's callback, through ` +
+			"the in-memory bus and through the Redis bus (publisher and subscriber on two bus instances, as two servers would be: the fenced Lua `XADD`, then the reader's blocking `XREAD`), beside a plain `PING` round trip to the same Redis. " +
+			'**Throughput**: one bus publishes a burst as fast as it can while another reads it. **Idle streams**: three `server/index.js` ' +
+			'instances on that Redis, each with its own two load-generator processes, hold streams of the quietest feed ' +
+			'(`/api/feeds/stocks?symbols=AAPL`); RSS per connection is (RSS with the streams − RSS before) / streams held.',
+		''
+	);
+	if (!c || c.skipped) {
+		md.push(`Not run in this run${c?.skipped ? ` (${c.skipped})` : ''}.`);
+		return md;
+	}
+	const ms = (/** @type {number} */ n) => `${n.toFixed(3)} ms`;
+	const added = c.redisLatency.p99Ms - c.memoryLatency.p99Ms;
+	const idle = c.idle;
+	const perConn = idle.rssPerConnectionKb.filter((/** @type {unknown} */ v) => v !== null);
+	md.push(
+		'| bus | events | p50 | p99 | max |',
+		'|---|---:|---:|---:|---:|',
+		`| in-memory | ${c.memoryLatency.events} | ${ms(c.memoryLatency.p50Ms)} | ${ms(c.memoryLatency.p99Ms)} | ${ms(c.memoryLatency.maxMs)} |`,
+		`| Redis | ${c.redisLatency.events} | ${ms(c.redisLatency.p50Ms)} | ${ms(c.redisLatency.p99Ms)} | ${ms(c.redisLatency.maxMs)} |`,
+		`| \`PING\` round trip (baseline) | ${c.pingLatency.events} | ${ms(c.pingLatency.p50Ms)} | ${ms(c.pingLatency.p99Ms)} | |`,
+		'',
+		`Load average during the latency step: ${c.loadAverage.join(', ')}. Throughput through one Redis: ${fmtNum(c.redisThroughput.eventsPerSecond)} events/s (${fmtNum(c.redisThroughput.events)} events in ${c.redisThroughput.seconds} s, ${c.redisThroughput.skipped} skipped).`,
+		'',
+		'| instance | streams held | failed | RSS | RSS / conn |',
+		'|---|---:|---:|---:|---:|',
+		...idle.held.map(
+			(/** @type {number} */ held, /** @type {number} */ i) =>
+				`| ${i + 1} | ${fmtNum(held)} | ${idle.failed[i]} | ${idle.rssMb[i]} MB | ${idle.rssPerConnectionKb[i] ?? '–'} KB |`
+		),
+		'',
+		'| target (issue 13) | measured | result |',
+		'|---|---|---|',
+		`| latency the bus adds, p99, Redis against in-memory, ≤ 5 ms | ${ms(added)} | ${added <= 5 ? 'pass' : '**fail**'} |`,
+		`| events per second through one Redis | ${fmtNum(c.redisThroughput.eventsPerSecond)} | reported |`,
+		`| idle streams held by three instances, ≥ 50,000 | ${fmtNum(idle.total)} of ${fmtNum(idle.target)} (RSS per connection ${perConn.join(', ')} KB) | ${idle.total >= 50_000 ? 'pass' : '**fail**'} |`
+	);
+	return md;
 }
 
 /** The `--cpu-prof` section: (a)'s top functions by self time in its profiled 10k (or largest) runs. */
