@@ -186,6 +186,16 @@ const soak = table(
 	],
 	[...soakRows('`npm run soak`', soakFull), ...soakRows('CI (soak.test.ts)', load('soak-ci'))]
 );
+const c = soakFull.cycles;
+const soakWarmup = c
+	? c.warmup_rss_growth_mb === undefined
+		? ''
+		: `The warm-up took ${int(c.warmup_cycles)} cycles and grew RSS by ${fixed(c.warmup_rss_growth_mb)} MB; ` +
+			`over the ${int(c.cycles)} cycles that followed, RSS moved by ${fixed(c.rss_growth_mb)} MB ` +
+			`(target: within ${c.rss_limit_mb} MB, ${c.rss_growth_mb <= c.rss_limit_mb ? 'met' : '**missed**'}), ` +
+			`V8's heap total ${fixed(c.heap_total_before_mb)} → ${fixed(c.heap_total_after_mb)} MB and the ` +
+			`memory outside it that JS objects hold (\`external\`) ${fixed(c.external_before_mb)} → ${fixed(c.external_after_mb)} MB.`
+	: '';
 const soakFailures = soakFull.failures?.length
 	? `\nThe long run's own checks failed: ${soakFull.failures.join('; ')}.\n`
 	: '';
@@ -232,12 +242,11 @@ ${shutdown}
 ### Soak (\`npm run soak\`; CI runs a short version in \`soak.test.ts\`)
 
 RSS is read from \`/proc/<pid>/status\` after a GC triggered in the server (SIGUSR2 through
-\`scripts/soak-gc.js\`, preloaded only by the soak), after warm-up rounds. The heap used after GC is
-the leak figure; RSS also holds what V8 and the allocator keep once it has been used: V8's heap
-total after GC went ${soakFull.cycles ? `${fixed(soakFull.cycles.heap_total_before_mb)} → ${fixed(soakFull.cycles.heap_total_after_mb)} MB` : 'unmeasured'} over the cycles (its young
-generation grows under this allocation rate and GC does not give it back), while the heap used moved
-by the figure below. The warm-up's stop rule (less than 1 MB of heap growth between two rounds) ended
-before that growth, so the RSS target of 10 MB is missed, not met, on these figures.
+\`scripts/soak-gc.js\`, preloaded only by the soak). The heap used after GC is the leak figure. RSS
+also holds what V8 and the allocator keep once they have used it, and does not give back: the
+server runs with V8's young generation at its ceiling from the start (\`--min-semi-space-size=16\`,
+the size it grows to anyway under this load), and the cycles start only after warm-up rounds at
+the same pace have stopped growing RSS and V8's heap (less than 1 MB each over a round). ${soakWarmup}
 
 ${soak}${soakFailures}${END}`;
 
