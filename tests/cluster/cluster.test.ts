@@ -12,6 +12,11 @@ import {
 	type Watcher
 } from '../integration/server/app';
 import { startCluster, type Cluster } from '../support/cluster';
+import type {
+	TrainingCreated,
+	TrainingJobInfo,
+	TrainingJobList
+} from '../../src/lib/shared/contract';
 
 const SYMBOLS = ['AAPL', 'GOOGL', 'MSFT'];
 const STOCKS = '/api/feeds/stocks';
@@ -49,9 +54,37 @@ function expectContiguousFrom(events: { id: number }[], first: number) {
 	expect(events.map((e) => e.id)).toEqual(events.map((_, i) => first + i));
 }
 
+const JOB_TYPES = ['progress', 'complete', 'cancelled'];
+
+/** Starts a training job on `base`; fails the test on anything but `201`. */
+async function startJob(base: string, body: object): Promise<TrainingCreated> {
+	const res = await fetch(`${base}/api/training`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body)
+	});
+	expect(res.status).toBe(201);
+	return (await res.json()) as TrainingCreated;
+}
+
+/** `GET /api/training` on `base`. */
+async function listJobs(base: string): Promise<TrainingJobInfo[]> {
+	return ((await (await fetch(`${base}/api/training`)).json()) as TrainingJobList).jobs;
+}
+
+/** Waits for a job stream's terminal event; returns every event it carried. */
+async function jobEvents(watcher: Watcher, timeoutMs = 60_000): Promise<SeenEvent[]> {
+	await waitFor(
+		'the job to end',
+		() => watcher.events.some((e) => e.type === 'complete' || e.type === 'cancelled'),
+		timeoutMs
+	);
+	return watcher.events;
+}
+
 beforeAll(async () => {
 	assertBuilt();
-	cluster = await startCluster({ count: 3 });
+	cluster = await startCluster({ count: 3, env: { MAX_TRAINING_JOBS: '3' } });
 	for (const instance of cluster.instances) resident.push(stocks(instance.url));
 	await cluster.leaseholder('stocks');
 }, 120_000);
@@ -89,6 +122,64 @@ describe('three instances on one Redis', () => {
 		// The very same events as instance 1's resident client saw.
 		const resident1 = new Map(withIds(resident[1]!.events).map((e) => [e.id, e.data]));
 		for (const event of resumed) expect(event.data).toBe(resident1.get(event.id));
+	});
+
+	it('a client resumes on an instance that had no client of the feed, from the shared log', async () => {
+		const [a, b] = cluster.instances.map((i) => i.url);
+		// The time feed has no resident clients: instance b has no hub for it until the resume.
+		const keeper = watch(`${a}/api/feeds/time`);
+		const left = watch(`${a}/api/feeds/time`);
+		opened.push(keeper, left);
+		await waitFor('time events on a', () => withIds(left.events).length >= 2);
+		left.close();
+		const last = withIds(left.events).at(-1)!.id;
+		// Events the client misses while away.
+		await eventsAfter(keeper, last, 3);
+		const moved = watch(`${b}/api/feeds/time`, { lastEventId: String(last) });
+		opened.push(moved);
+		await eventsAfter(moved, last, 4);
+		expectContiguousFrom(withIds(moved.events), last + 1);
+		const keeperData = new Map(withIds(keeper.events).map((e) => [e.id, e.data]));
+		for (const event of withIds(moved.events).slice(0, 3)) {
+			expect(event.data).toBe(keeperData.get(event.id));
+		}
+		keeper.close();
+		moved.close();
+	});
+
+	it('a training job started on one instance is listed, watched and cancelled from the others', async () => {
+		const [a, b, c] = cluster.instances.map((i) => i.url);
+		const job = await startJob(a!, { total_epochs: 1, steps_per_epoch: 1000, step_ms: 50 });
+		expect((await listJobs(b!)).find((j) => j.id === job.id)).toMatchObject({ state: 'running' });
+		const watcher = watch(`${c}${job.events}`, { types: JOB_TYPES });
+		opened.push(watcher);
+		await watcher.until(3, 'progress');
+		const res = await fetch(`${b}/api/training/${job.id}`, { method: 'DELETE' });
+		expect(res.status).toBe(202);
+		const events = await jobEvents(watcher);
+		const progress = withIds(events).filter((e) => e.type === 'progress');
+		expectContiguousFrom(progress, 1);
+		expect(events.at(-1)).toMatchObject({ type: 'cancelled', lastEventId: '1001' });
+		// Every instance lists it as cancelled, where it stopped.
+		for (const base of [a!, b!, c!]) {
+			const listed = (await listJobs(base)).find((j) => j.id === job.id);
+			expect(listed).toMatchObject({ state: 'cancelled', progress: { step: progress.length } });
+		}
+		expect((await fetch(`${a}/api/training/${job.id}`, { method: 'DELETE' })).status).toBe(409);
+	});
+
+	it('MAX_TRAINING_JOBS counts across the cluster', async () => {
+		const [a, b, c] = cluster.instances.map((i) => i.url);
+		const slow = { total_epochs: 1, steps_per_epoch: 10, step_ms: 10_000 };
+		const made = [await startJob(a!, slow), await startJob(b!, slow), await startJob(c!, slow)];
+		const refused = await fetch(`${a}/api/training`, { method: 'POST' });
+		expect(refused.status).toBe(429);
+		expect(refused.headers.get('retry-after')).toBe('5');
+		for (const job of made) {
+			expect((await fetch(`${c}/api/training/${job.id}`, { method: 'DELETE' })).status).toBe(202);
+		}
+		const again = await startJob(b!, { total_epochs: 1, steps_per_epoch: 1, step_ms: 1 });
+		expect(again.id).toMatch(/^[a-z0-9]+$/);
 	});
 
 	it('after a Redis restart mid-stream every instance recovers by itself', async () => {
@@ -144,5 +235,40 @@ describe('three instances on one Redis', () => {
 			withIds(resident[other]!.events).filter((e) => e.id > otherBefore),
 			otherBefore + 1
 		);
+	});
+
+	it('a training job whose instance is killed runs to complete on another, with no gap', async () => {
+		const alive = (i: number) =>
+			cluster.instances[i]!.child.exitCode === null &&
+			cluster.instances[i]!.child.signalCode === null;
+		const live = [0, 1, 2].filter(alive);
+		expect(live.length).toBe(2);
+		const job = await startJob(cluster.instances[live[0]!]!.url, {
+			total_epochs: 2,
+			steps_per_epoch: 40,
+			step_ms: 50,
+			epoch_pause_ms: 100
+		});
+		const runner = await cluster.leaseholder(`training:${job.id}`);
+		const survivor = live.find((i) => i !== runner)!;
+		const watcher = watch(`${cluster.instances[survivor]!.url}${job.events}`, { types: JOB_TYPES });
+		opened.push(watcher);
+		await watcher.until(5, 'progress');
+		await cluster.kill(runner);
+		const events = await jobEvents(watcher);
+		// Every event once, in order, and the job's own final event: 80 steps, then complete.
+		expectContiguousFrom(withIds(events), 1);
+		expect(events.map((e) => e.type)).toEqual([...Array(80).fill('progress'), 'complete']);
+		expect(JSON.parse(events.at(-1)!.data)).toMatchObject({
+			message: 'Training complete!',
+			final_loss: 0.1
+		});
+		expect(
+			(await listJobs(cluster.instances[survivor]!.url)).find((j) => j.id === job.id)
+		).toMatchObject({
+			state: 'complete'
+		});
+		// The watcher's stream on the survivor stayed open throughout.
+		expect(watcher.opened).toBe(1);
 	});
 });

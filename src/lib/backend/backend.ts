@@ -11,7 +11,7 @@ import { noMetrics, type MetricsSink } from './metrics';
 import { StreamRegistry } from './sse/registry';
 import type { SseConnection } from './sse/connection';
 import { createClock, type Clock } from './timers';
-import { JobStore } from './training/jobs';
+import { JobStore, type JobLimits, type TrainingJobs } from './training/jobs';
 
 /** How fast the producers run; the mock's scenarios turn it, read again whenever a producer starts. */
 export interface FeedPace {
@@ -39,6 +39,8 @@ export interface BackendOptions {
 	random?: () => number;
 	/** Makes training job ids. Default: a random UUID without dashes. */
 	newJobId?: () => string;
+	/** Makes the training job store (Redis's, shared by instances). Default: this process's `JobStore`. */
+	jobs?: (limits: JobLimits, clock: Clock) => TrainingJobs;
 	/** Default `NORMAL_PACE`. */
 	pace?: FeedPace;
 	/** Called for every stream opened (the mock drops them in its `flaky` scenario). */
@@ -57,7 +59,7 @@ export class Backend {
 	readonly sampler: SystemSampler;
 	readonly walk: StockWalk;
 	readonly streams: StreamRegistry;
-	readonly jobs: JobStore;
+	readonly jobs: TrainingJobs;
 	readonly metrics: MetricsSink;
 	readonly pace: FeedPace;
 	readonly time: Hub<TimeTick>;
@@ -91,16 +93,14 @@ export class Backend {
 				pinged: (count) => this.metrics.pinged(count)
 			}
 		);
-		this.jobs = new JobStore(
-			{
-				maxRunning: this.config.maxTrainingJobs,
-				ttlMs: this.config.trainingTtlMs,
-				slowFactor: () => this.pace.slowFactor(),
-				onSent: (tally) => this.metrics.sent('training', tally)
-			},
-			this.clock,
-			options.newJobId
-		);
+		const limits: JobLimits = {
+			maxRunning: this.config.maxTrainingJobs,
+			ttlMs: this.config.trainingTtlMs,
+			slowFactor: () => this.pace.slowFactor(),
+			onSent: (tally) => this.metrics.sent('training', tally)
+		};
+		this.jobs =
+			options.jobs?.(limits, this.clock) ?? new JobStore(limits, this.clock, options.newJobId);
 		this.time = this.hub(
 			'time',
 			timeProducer(this.clock, () => this.pace.slowFactor())

@@ -4,6 +4,7 @@
  * by default; the Redis bus (`server/redis-bus.ts`) implements the same interface so that any
  * number of instances serve one set of feeds.
  */
+import type { HealthBus } from '$lib/shared/contract';
 
 /** One event as it travels the bus: numbered by the bus, not yet encoded. */
 export interface FeedMessage<T = unknown> {
@@ -33,6 +34,12 @@ export interface BusStatus {
 	lagMs: number;
 }
 
+/** The contract's view of a bus status (`bus` in `/api/health`). */
+export function healthBus(status: BusStatus): HealthBus {
+	const { kind, state, leases, errors, lagMs } = status;
+	return { kind, state, leases, errors, lag_ms: Math.round(lagMs) };
+}
+
 /** Publish/subscribe by topic, with ids assigned by the bus. */
 export interface FeedBus {
 	/**
@@ -47,8 +54,15 @@ export interface FeedBus {
 	 * longer held, the event is dropped: a paused ex-leader cannot publish.
 	 */
 	publish<T>(topic: string, event: string, data: T, lease?: Lease): void;
-	/** Receives every event of `topic` published from now on, in id order; returns an idempotent unsubscribe. */
-	subscribe<T>(topic: string, listener: (message: FeedMessage<T>) => void): () => void;
+	/**
+	 * Receives every event of `topic` published from now on, in id order (after `afterId` instead,
+	 * when given and the shared log still holds it); returns an idempotent unsubscribe.
+	 */
+	subscribe<T>(
+		topic: string,
+		listener: (message: FeedMessage<T>) => void,
+		afterId?: number
+	): () => void;
 	/**
 	 * Runs `start` while this instance holds `topic`'s producer lease (at once, in memory) and
 	 * the stop it returns when the lease is lost. Returns an idempotent release.

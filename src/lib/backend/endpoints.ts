@@ -19,8 +19,10 @@ import {
 } from '$lib/shared/validate';
 import type { Backend } from './backend';
 import { errorResponse, jsonResponse, lastEventIdOf, readJsonBody } from './http';
+import { healthBus } from './bus';
 import type { SseConnection, StreamSink } from './sse/connection';
 import { SSE_HEADERS, streamResponse } from './sse/registry';
+import { andThen, type JobEvents, type MaybePromise } from './training/jobs';
 
 /** What the handlers need of a request; SvelteKit's `RequestEvent` fits. */
 export interface FeedRequest {
@@ -77,15 +79,18 @@ export interface StreamQuery {
  */
 export interface StreamRoute {
 	allowed: readonly string[];
-	plan(request: StreamQuery, backend: Backend): StreamPlan | ApiFailure | 'no-content';
+	plan(request: StreamQuery, backend: Backend): MaybePromise<PlanResult>;
 }
+
+/** A route's answer to a request: the stream to open, the contract's error, or `204`. */
+export type PlanResult = StreamPlan | ApiFailure | 'no-content';
 
 /** Runs `parse` on the query after checking it names only `route.allowed` parameters. */
 export function planStream(
 	route: StreamRoute,
 	request: StreamQuery,
 	backend: Backend
-): StreamPlan | ApiFailure | 'no-content' {
+): MaybePromise<PlanResult> {
 	const checked = checkQuery(request.query, route.allowed);
 	if (!checked.ok) return checked;
 	return route.plan(request, backend);
@@ -99,10 +104,13 @@ function all<T extends unknown[]>(
 	return { ok: true, values: parsed.map((p) => (p as { value: unknown }).value) as T };
 }
 
-function findJob(backend: Backend, id: string) {
-	const job = JOB_ID_PATTERN.test(id) ? backend.jobs.get(id) : undefined;
+const UNKNOWN_JOB = apiFailure(404, 'not_found', 'unknown training job id');
+
+/** The job with this id (at once from a store in this process), or the contract's `404`. */
+function findJob(backend: Backend, id: string): MaybePromise<JobEvents | ApiFailure> {
 	// A job id is 8-32 characters: the contract quotes only values of up to 16, so none is echoed.
-	return job ?? apiFailure(404, 'not_found', 'unknown training job id');
+	if (!JOB_ID_PATTERN.test(id)) return UNKNOWN_JOB;
+	return andThen(backend.jobs.get(id), (job) => job ?? UNKNOWN_JOB);
 }
 
 /** Every SSE route of the contract. */
@@ -184,12 +192,12 @@ export const STREAM_ROUTES = {
 	trainingEvents: {
 		allowed: ['lastEventId'],
 		plan({ params, lastEventId: raw }, backend) {
-			const job = findJob(backend, params.id ?? '');
-			if ('ok' in job) return job;
 			const lastEventId = parseEventId(raw);
-			if (job.isSeenToEnd(lastEventId)) return 'no-content';
-			const known = lastEventId !== null && lastEventId <= job.seq;
-			return { feed: 'training', attach: (connection) => job.join(connection, lastEventId, known) };
+			return andThen(findJob(backend, params.id ?? ''), (job): PlanResult => {
+				if ('ok' in job) return job;
+				if (job.isSeenToEnd(lastEventId)) return 'no-content';
+				return { feed: 'training', attach: (connection) => job.join(connection, lastEventId) };
+			});
 		}
 	}
 } satisfies Record<string, StreamRoute>;
@@ -225,22 +233,32 @@ export function openConnection(
 }
 
 /** Answers a stream route with a web `Response`: the stream, or the contract's error. */
-export function streamEndpoint(route: StreamRoute, event: FeedRequest, backend: Backend): Response {
+export function streamEndpoint(
+	route: StreamRoute,
+	event: FeedRequest,
+	backend: Backend
+): MaybePromise<Response> {
 	const lastEventId = lastEventIdOf(event.request, event.url);
 	const params = (event as Partial<JobRequest>).params ?? {};
-	const plan = planStream(route, { query: event.url.searchParams, lastEventId, params }, backend);
-	if (plan === 'no-content') return new Response(null, { status: 204 });
-	if ('ok' in plan) return errorResponse(plan);
-	// SvelteKit answers HEAD with the GET handler, and Node never flushes the headers of a body it
-	// does not send: an endless stream would leave HEAD unanswered and a connection held open.
-	if (event.request.method === 'HEAD') return new Response(null, { headers: SSE_HEADERS });
-	const connection = openConnection(backend, plan, {
-		client: event.getClientAddress(),
-		lastEventId,
-		signal: event.request.signal
+	const planned = planStream(
+		route,
+		{ query: event.url.searchParams, lastEventId, params },
+		backend
+	);
+	return andThen(planned, (plan) => {
+		if (plan === 'no-content') return new Response(null, { status: 204 });
+		if ('ok' in plan) return errorResponse(plan);
+		// SvelteKit answers HEAD with the GET handler, and Node never flushes the headers of a body
+		// it does not send: an endless stream would leave HEAD unanswered and a connection held open.
+		if (event.request.method === 'HEAD') return new Response(null, { headers: SSE_HEADERS });
+		const connection = openConnection(backend, plan, {
+			client: event.getClientAddress(),
+			lastEventId,
+			signal: event.request.signal
+		});
+		if ('ok' in connection) return errorResponse(connection);
+		return streamResponse(connection);
 	});
-	if ('ok' in connection) return errorResponse(connection);
-	return streamResponse(connection);
 }
 
 function noQuery(event: FeedRequest): ApiFailure | null {
@@ -275,32 +293,36 @@ export function createEndpoints(backend: () => Backend) {
 			if (!body.ok) return errorResponse(body);
 			const options = parseTrainingOptions(body.value);
 			if (!options.ok) return errorResponse(options);
-			const job = given.jobs.create(options.value);
+			const job = await given.jobs.create(options.value);
 			if ('ok' in job) return errorResponse(job);
 			const created: TrainingCreated = { id: job.id, events: job.info().events };
 			return jsonResponse(created, 201, { location: created.events });
 		}, backend),
 
 		/** `GET /api/training`: every kept job. */
-		listTraining: endpoint((event, given) => {
+		listTraining: endpoint(async (event, given) => {
 			const bad = noQuery(event);
 			if (bad) return errorResponse(bad);
-			const list: TrainingJobList = { jobs: given.jobs.list().map((job) => job.info()) };
+			const jobs = await given.jobs.list();
+			if ('ok' in jobs) return errorResponse(jobs);
+			const list: TrainingJobList = { jobs };
 			return jsonResponse(list);
 		}, backend),
 
 		/** `DELETE /api/training/<id>`: cancels a running job (`202`); a finished one is `409`. */
-		cancelTraining: endpoint((event: JobRequest, given) => {
+		cancelTraining: endpoint(async (event: JobRequest, given) => {
 			const bad = noQuery(event);
 			if (bad) return errorResponse(bad);
-			const job = findJob(given, event.params.id);
-			if ('ok' in job) return errorResponse(job);
-			if (!job.cancel()) {
+			const id = event.params.id;
+			const cancelled = JOB_ID_PATTERN.test(id) ? await given.jobs.cancel(id) : undefined;
+			if (cancelled === undefined) return errorResponse(UNKNOWN_JOB);
+			if (typeof cancelled === 'object' && 'ok' in cancelled) return errorResponse(cancelled);
+			if (cancelled === 'finished') {
 				return errorResponse(
 					apiFailure(409, 'already_finished', 'the training job has already finished')
 				);
 			}
-			return jsonResponse(job.info(), 202);
+			return jsonResponse(cancelled, 202);
 		}, backend),
 
 		/** `GET /api/health`. */
@@ -315,7 +337,8 @@ export function createEndpoints(backend: () => Backend) {
 			const body: Health = {
 				status: 'ok',
 				uptime_s: Math.floor((given.clock.now() - given.startedAt) / 1000),
-				connections: given.streams.size
+				connections: given.streams.size,
+				bus: healthBus(given.bus.status())
 			};
 			return jsonResponse(body);
 		}, backend),

@@ -4,7 +4,8 @@ import type { FeedBus } from '$lib/backend/bus';
 import { createClock } from '$lib/backend/timers';
 import { readBusConfig, readConfig, type ServerConfig } from './config';
 import { createMetrics } from './metrics';
-import { createRedisBus } from './redis-bus';
+import { createRedisBus, type RedisBus } from './redis-bus';
+import { createRedisJobs } from './redis-jobs';
 import { createSystemSampler } from './system-sampler';
 
 /** Parts a test or an embedding app may replace; each defaults to the real one. */
@@ -18,7 +19,7 @@ export type ServerBackendOptions = Partial<BackendOptions>;
 export function busFromEnv(
 	config: ServerConfig,
 	env: Record<string, string | undefined> = process.env
-): FeedBus | undefined {
+): RedisBus | undefined {
 	const bus = readBusConfig(env);
 	if (bus.redisUrl === null) return undefined;
 	return createRedisBus({
@@ -29,20 +30,32 @@ export function busFromEnv(
 	});
 }
 
+/** True for the Redis bus (whose instances then share the training jobs too). */
+function isRedisBus(bus: FeedBus | undefined): bus is RedisBus {
+	return bus?.status().kind === 'redis' && 'tokenOf' in bus;
+}
+
 /**
  * A backend configured from the environment, sampling the real host and counting Prometheus
- * metrics. A process serves one (`getBackend`); tests make their own.
+ * metrics. With the Redis bus, the training jobs live in the same Redis. A process serves one
+ * (`getBackend`); tests make their own.
  */
 export function createServerBackend(options: ServerBackendOptions = {}): Backend {
 	const clock = options.clock ?? createClock();
 	const config = options.config ?? readConfig();
+	const bus = options.bus ?? busFromEnv(config);
 	return new Backend({
 		...options,
 		clock,
 		config,
-		bus: options.bus ?? busFromEnv(config),
+		bus,
 		sampler: options.sampler ?? createSystemSampler(clock),
-		metrics: options.metrics ?? createMetrics
+		metrics: options.metrics ?? createMetrics,
+		jobs:
+			options.jobs ??
+			(isRedisBus(bus)
+				? (limits, jobClock) => createRedisJobs({ bus, limits, clock: jobClock })
+				: undefined)
 	});
 }
 

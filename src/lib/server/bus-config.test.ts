@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryBus } from '$lib/backend/bus';
 import { ConfigError, readBusConfig } from './config';
-import { withBusHealth } from './health';
 
 describe('readBusConfig', () => {
 	it('keeps the in-memory bus when REDIS_URL is unset or empty', () => {
@@ -32,26 +30,5 @@ describe('readBusConfig', () => {
 
 	it('refuses a lease too short to renew', () => {
 		expect(() => readBusConfig({ REDIS_LEASE_MS: '10' })).toThrow(/REDIS_LEASE_MS/);
-	});
-});
-
-describe('withBusHealth', () => {
-	it('adds the bus to a health answer and leaves errors alone', async () => {
-		const bus = createMemoryBus();
-		const ok = await withBusHealth(
-			new Response(JSON.stringify({ status: 'ok', uptime_s: 1, connections: 0 }), {
-				headers: { 'content-type': 'application/json; charset=utf-8' }
-			}),
-			bus.status()
-		);
-		expect(ok.headers.get('content-type')).toContain('application/json');
-		expect(await ok.json()).toEqual({
-			status: 'ok',
-			uptime_s: 1,
-			connections: 0,
-			bus: { kind: 'memory', state: 'ok', leases: [], errors: 0, lag_ms: 0 }
-		});
-		const down = new Response('{}', { status: 503 });
-		expect(await withBusHealth(down, bus.status())).toBe(down);
 	});
 });

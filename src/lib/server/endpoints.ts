@@ -4,11 +4,8 @@
  */
 import { createEndpoints } from '$lib/backend/endpoints';
 import { getBackend } from './backend';
-import { withBusHealth } from './health';
 
 export type { FeedRequest, JobRequest } from '$lib/backend/endpoints';
-
-const core = createEndpoints(getBackend);
 
 export const {
 	timeStream,
@@ -19,10 +16,6 @@ export const {
 	listTraining,
 	trainingEvents,
 	cancelTraining,
+	health,
 	metrics
-} = core;
-
-/** `GET /api/health`, with the bus's state (`Health.bus`). */
-export async function health(...args: Parameters<typeof core.health>): Promise<Response> {
-	return withBusHealth(await core.health(...args), getBackend().bus.status());
-}
+} = createEndpoints(getBackend);

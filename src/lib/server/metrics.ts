@@ -28,11 +28,11 @@ export function createMetrics(backend: Backend): BackendMetrics {
 	});
 	new Gauge({
 		name: 'live_feeds_training_jobs',
-		help: 'Training jobs kept, by state',
+		help: "Training jobs kept, by state (the whole cluster's with Redis)",
 		labelNames: ['state'] as const,
 		registers: [registry],
-		collect() {
-			for (const [state, count] of Object.entries(backend.jobs.countByState()))
+		async collect() {
+			for (const [state, count] of Object.entries(await backend.jobs.countByState()))
 				this.set({ state }, count);
 		}
 	});

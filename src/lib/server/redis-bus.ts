@@ -55,10 +55,33 @@ export interface RedisBusStatus extends BusStatus {
 	skipped: number;
 }
 
+/** A Lua script with its SHA-1, for `EVALSHA`. */
+export interface RedisScript {
+	text: string;
+	sha: string;
+}
+
+/** A Lua script ready for `RedisBus.run`. */
+export function redisScript(text: string): RedisScript {
+	return { text, sha: createHash('sha1').update(text).digest('hex') };
+}
+
 /** A bus on Redis as described above. */
 export interface RedisBus extends FeedBus {
 	/** The common status plus the Redis bus's own figures. */
 	status(): RedisBusStatus;
+	/** The prefix of every key, and the keys of a topic's stream and producer lease. */
+	readonly keys: {
+		prefix: string;
+		stream(topic: string): string;
+		lease(topic: string): string;
+	};
+	/** Sends one command over the bus's connection; rejects at once while Redis is down. */
+	send(args: string[]): Promise<unknown>;
+	/** Runs a Lua script (sent in full once after a Redis restart made it forget it). */
+	run(script: RedisScript, keys: string[], args: string[]): Promise<unknown>;
+	/** The value a fencing script compares for `lease`'s key while this instance holds it, else null. */
+	tokenOf(lease: Lease): string | null;
 }
 
 /**
@@ -99,16 +122,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-interface Script {
-	text: string;
-	sha: string;
-}
-
-function script(text: string): Script {
-	return { text, sha: createHash('sha1').update(text).digest('hex') };
-}
-
-const SCRIPTS = { publish: script(PUBLISH), renew: script(RENEW), release: script(RELEASE) };
+const SCRIPTS = {
+	publish: redisScript(PUBLISH),
+	renew: redisScript(RENEW),
+	release: redisScript(RELEASE)
+};
 
 type Listener = (message: FeedMessage) => void;
 
@@ -234,7 +252,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 	client.connect().catch(fail);
 	reader.connect().catch(fail);
 
-	async function evalScript(s: Script, keys: string[], args: string[]): Promise<unknown> {
+	async function evalScript(s: RedisScript, keys: string[], args: string[]): Promise<unknown> {
 		const tail = [String(keys.length), ...keys, ...args];
 		try {
 			return await client.sendCommand(['EVALSHA', s.sha, ...tail]);
@@ -464,6 +482,9 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 	}
 
 	return {
+		// Every instance reads the same streams: a hub fills from them and resumes ids it never saw.
+		sharedLog: true,
+
 		publish(topic, event, data, lease) {
 			if (closed) return;
 			const candidate = lease ? tokens.get(lease) : undefined;
@@ -489,11 +510,17 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			}, fail);
 		},
 
-		subscribe<T>(topic: string, listener: (message: FeedMessage<T>) => void) {
+		subscribe<T>(topic: string, listener: (message: FeedMessage<T>) => void, afterId?: number) {
 			const fn = listener as Listener;
 			let state = topics.get(topic);
 			if (!state) {
-				topics.set(topic, (state = { listeners: new Set(), cursor: null, delivered: 0 }));
+				const from = afterId === undefined ? null : Math.max(0, Math.floor(afterId));
+				state = {
+					listeners: new Set(),
+					cursor: from === null ? null : `${from}-0`,
+					delivered: from ?? 0
+				};
+				topics.set(topic, state);
 				void wake();
 			}
 			const mine = state;
@@ -574,6 +601,31 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 				fail(error);
 				return [];
 			}
+		},
+
+		keys: { prefix, stream: key.stream, lease: key.lease },
+
+		async send(args) {
+			try {
+				return await client.sendCommand(args);
+			} catch (error) {
+				fail(error);
+				throw error;
+			}
+		},
+
+		async run(s, keys, args) {
+			try {
+				return await evalScript(s, keys, args);
+			} catch (error) {
+				fail(error);
+				throw error;
+			}
+		},
+
+		tokenOf(lease) {
+			const candidate = tokens.get(lease);
+			return candidate && lease.held ? candidate.token : null;
 		},
 
 		status() {

@@ -103,8 +103,8 @@ export interface Health {
 	status: 'ok' | 'shutting_down';
 	uptime_s: number;
 	connections: number;
-	/** The feeds' bus, as the server sees it (absent from the in-browser mock backend). */
-	bus?: HealthBus;
+	/** The feeds' bus, as this instance sees it (`memory` in one process and in the mock). */
+	bus: HealthBus;
 }
 
 /** The bus part of `Health`: `memory` for one process, `redis` for several instances. */
@@ -145,6 +145,7 @@ export type ApiErrorCode =
 	| 'too_many_connections'
 	| 'shutting_down'
 	| 'at_capacity'
+	| 'bus_unavailable'
 	| 'internal';
 
 /** Event map of the time feed (event name → payload). `message` is the unnamed event. */

@@ -4,7 +4,7 @@ import type { TrainingOptions } from '$lib/shared/contract';
 import { SseConnection } from '../sse/connection';
 import { collect } from '../testing';
 import { createClock, type Clock } from '../timers';
-import { JobStore, TrainingJob } from './jobs';
+import { JobEvents, JobStore, TrainingJob } from './jobs';
 
 const OPTIONS: TrainingOptions = {
 	total_epochs: 2,
@@ -28,11 +28,11 @@ function newJob(onFinish = vi.fn()) {
 	return new TrainingJob('job00001', trainingPlan(OPTIONS), clock, onFinish);
 }
 
-function watch(job: TrainingJob, lastEventId: number | null = null, known = true) {
+function watch(job: JobEvents, lastEventId: number | null = null) {
 	const onClose = vi.fn();
 	const connection = new SseConnection({ maxBufferBytes: 1 << 20, onClose });
 	const reader = collect(connection.stream);
-	const leave = job.join(connection, lastEventId, known);
+	const leave = job.join(connection, lastEventId);
 	return { connection, reader, onClose, leave };
 }
 
@@ -138,7 +138,7 @@ describe('TrainingJob', () => {
 	it('sends the newest event for an id it never issued, and replays a finished job', async () => {
 		const job = newJob();
 		await vi.advanceTimersByTimeAsync(30);
-		const unknown = watch(job, 99, false);
+		const unknown = watch(job, 99);
 		expect((await unknown.reader.events()).map((e) => e.id)).toEqual(['3']);
 		await vi.advanceTimersByTimeAsync(TOTAL_MS);
 		const late = watch(job, null);
@@ -213,7 +213,7 @@ describe('JobStore', () => {
 		expect(clock.active).toBe(1);
 		expect(store.get(job.id)).toBe(job);
 		await vi.advanceTimersByTimeAsync(999);
-		expect(store.list()).toEqual([job]);
+		expect(store.list()).toEqual([job.info()]);
 		await vi.advanceTimersByTimeAsync(1);
 		expect(store.get(job.id)).toBeUndefined();
 		expect(store.list()).toEqual([]);
@@ -230,5 +230,87 @@ describe('JobStore', () => {
 		expect(clock.active).toBe(2);
 		store.dispose();
 		expect(clock.active).toBe(0);
+	});
+});
+
+describe('JobEvents (a job driven from elsewhere)', () => {
+	const plan = trainingPlan(OPTIONS);
+	const progress = (id: number) => ({ id, event: 'progress' as const, data: plan.progressAt(id) });
+
+	it('fills a jump in progress from the plan, so a live client sees no gap, and ignores repeats', async () => {
+		const job = new JobEvents('job00001', plan, 0);
+		const { reader } = watch(job);
+		job.apply(progress(1));
+		job.apply(progress(4));
+		job.apply(progress(2));
+		job.apply(progress(4));
+		expect(job.seq).toBe(4);
+		job.apply({ id: 7, event: 'complete', data: plan.complete(160) });
+		job.apply(progress(5));
+		expect(job.state).toBe('complete');
+		expect((await reader.events()).map((e) => [e.id, e.event])).toEqual([
+			['1', 'progress'],
+			['2', 'progress'],
+			['3', 'progress'],
+			['4', 'progress'],
+			['7', 'complete']
+		]);
+	});
+
+	it('restores a job that ran elsewhere: replays what it sent, then goes on live', async () => {
+		const job = new JobEvents('job00001', plan, 0);
+		job.restore(3, null);
+		expect(job.info()).toMatchObject({ state: 'running', progress: { epoch: 1, step: 3 } });
+		const { reader } = watch(job, 1);
+		job.apply(progress(4));
+		job.apply({
+			id: 7,
+			event: 'cancelled',
+			data: { message: 'Training cancelled', duration_ms: 5 }
+		});
+		expect((await reader.events()).map((e) => e.id)).toEqual(['2', '3', '4', '7']);
+	});
+
+	it('restores a finished job with its terminal event', async () => {
+		const job = new JobEvents('job00001', plan, 0);
+		job.restore(2, {
+			id: 7,
+			event: 'cancelled',
+			data: { message: 'Training cancelled', duration_ms: 5 }
+		});
+		expect(job.state).toBe('cancelled');
+		expect(job.isSeenToEnd(7)).toBe(true);
+		expect(job.progress).toMatchObject({ step: 2 });
+		const { reader, onClose } = watch(job);
+		expect((await reader.events()).map((e) => [e.id, e.event])).toEqual([
+			['1', 'progress'],
+			['2', 'progress'],
+			['7', 'cancelled']
+		]);
+		expect(onClose).toHaveBeenCalledExactlyOnceWith('end');
+	});
+
+	it('names the event that follows in the plan', () => {
+		const job = new JobEvents('job00001', plan, 1000);
+		expect(job.nextEvent(1010)).toEqual(progress(1));
+		job.restore(6, null);
+		expect(job.nextEvent(1260)).toEqual({ id: 7, event: 'complete', data: plan.complete(260) });
+		expect(job.cancelEvent(1100)).toEqual({
+			id: 7,
+			event: 'cancelled',
+			data: { message: 'Training cancelled', duration_ms: 100 }
+		});
+	});
+});
+
+describe('JobStore.cancel', () => {
+	it('answers the entry after a cancel, finished for a finished job, undefined for an unknown id', async () => {
+		const store = new JobStore({ maxRunning: 8, ttlMs: 60_000 }, clock, () => 'job00001');
+		const job = store.create(OPTIONS);
+		if (!(job instanceof TrainingJob)) throw new Error('refused');
+		await vi.advanceTimersByTimeAsync(20);
+		expect(store.cancel('job00001')).toMatchObject({ state: 'cancelled', progress: { step: 2 } });
+		expect(store.cancel('job00001')).toBe('finished');
+		expect(store.cancel('nosuchjob')).toBeUndefined();
 	});
 });

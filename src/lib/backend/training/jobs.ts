@@ -24,32 +24,43 @@ export interface JobLimits {
 	onSent?: (tally: FanOutTally) => void;
 }
 
+/** What a call may answer at once (in this process) or later (from a shared store). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** `fn(value)`, at once when `value` is not a promise. */
+export function andThen<T, R>(value: MaybePromise<T>, fn: (value: T) => R): MaybePromise<R> {
+	return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+/** One event of a job as it happens: a `progress` event, or its terminal event. */
+export interface JobEvent {
+	id: number;
+	event: 'progress' | 'complete' | 'cancelled';
+	data: unknown;
+}
+
 /**
- * One background job. It runs on its own timers whether or not anyone watches; its events are
- * computed from the plan, so a replay of any length costs no stored log.
+ * One job's events as its clients see them: the newest event, the state, and the streams that
+ * watch it. Events are computed from the plan, so a replay of any length costs no stored log.
+ * What drives it (its own timers here, a job run on another instance through Redis) calls
+ * `apply` with each event as it happens.
  */
-export class TrainingJob {
+export class JobEvents {
 	/** The id of the newest event (the terminal event's once finished). */
 	seq = 0;
 	state: TrainingState = 'running';
-	readonly createdAt: number;
 	readonly #clients = new Set<SseConnection>();
 	#terminal: Uint8Array | null = null;
 	/** `progress` events emitted; fewer than the plan's when cancelled. */
 	#progressed = 0;
-	#timer: TimerHandle | null = null;
 
 	constructor(
 		readonly id: string,
 		readonly plan: TrainingPlan,
-		readonly clock: Clock,
-		readonly onFinish: (job: TrainingJob) => void,
-		readonly slowFactor: () => number = () => 1,
+		/** When the job was created, ms since the epoch. */
+		readonly createdAt: number,
 		readonly onSent: (tally: FanOutTally) => void = () => {}
-	) {
-		this.createdAt = clock.now();
-		this.#schedule();
-	}
+	) {}
 
 	/** The id of the job's last event (`complete` or `cancelled`). */
 	get terminalId(): number {
@@ -61,23 +72,71 @@ export class TrainingJob {
 		return this.#progressed > 0 ? this.plan.progressAt(this.#progressed) : null;
 	}
 
+	/** Streams watching the job now. */
+	get watchers(): number {
+		let open = 0;
+		for (const client of this.#clients) if (!client.closed) open++;
+		return open;
+	}
+
 	/** The job as listed by `GET /api/training`. */
 	info(): TrainingJobInfo {
+		return jobInfo(this.id, this.state, this.createdAt, this.progress);
+	}
+
+	/** The event that follows the newest one in the plan, at `now`: a progress event or `complete`. */
+	nextEvent(now: number): JobEvent {
+		const id = this.seq + 1;
+		if (id <= this.plan.progressCount) {
+			return { id, event: 'progress', data: this.plan.progressAt(id) };
+		}
 		return {
-			id: this.id,
-			state: this.state,
-			created_at: new Date(this.createdAt).toISOString(),
-			progress: this.progress,
-			events: trainingEventsPath(this.id)
+			id: this.terminalId,
+			event: 'complete',
+			data: this.plan.complete(now - this.createdAt)
 		};
 	}
 
-	/** Stops a running job with a `cancelled` event; false when it had already finished. */
-	cancel(): boolean {
-		if (this.state !== 'running') return false;
-		this.clock.clear(this.#timer);
-		this.#finish('cancelled', 'cancelled', trainingCancelled(this.clock.now() - this.createdAt));
-		return true;
+	/** The `cancelled` event, were the job cancelled at `now`. */
+	cancelEvent(now: number): JobEvent {
+		return {
+			id: this.terminalId,
+			event: 'cancelled',
+			data: trainingCancelled(now - this.createdAt)
+		};
+	}
+
+	/**
+	 * Takes the job's next event as it happens and sends it to every live client. A progress event
+	 * further on than the next sends the ones between too (computed from the plan), so a client
+	 * never sees a gap; an event at or before the newest is ignored.
+	 */
+	apply(event: JobEvent): void {
+		if (this.state !== 'running' || event.id <= this.seq) return;
+		if (event.event === 'progress') {
+			const last = Math.min(event.id, this.plan.progressCount);
+			while (this.seq < last) {
+				this.#progressed = ++this.seq;
+				this.#broadcast(this.#bytes(this.seq));
+			}
+			return;
+		}
+		this.state = event.event;
+		this.seq = this.terminalId;
+		this.#terminal = toBytes(encodeEvent({ event: event.event, id: this.seq, data: event.data }));
+		this.#broadcast(this.#terminal);
+		for (const client of this.#clients) {
+			if (!client.replaying) client.close('end');
+		}
+	}
+
+	/**
+	 * Sets where a job that ran elsewhere stands, before anyone watches it: `progressed` progress
+	 * events so far, then its terminal event if it has ended.
+	 */
+	restore(progressed: number, terminal: JobEvent | null): void {
+		this.#progressed = this.seq = Math.min(progressed, this.plan.progressCount);
+		if (terminal) this.apply(terminal);
 	}
 
 	/** True when a client that last saw `lastEventId` has seen the whole finished job (answer `204`). */
@@ -89,9 +148,9 @@ export class TrainingJob {
 	 * Streams the job to a client from after `lastEventId` (from the first event without one; from
 	 * the newest event for an id we never issued), then live, and closes after the terminal event.
 	 */
-	join(connection: SseConnection, lastEventId: number | null, known: boolean): () => void {
-		let cursor =
-			lastEventId === null ? 0 : known && lastEventId <= this.seq ? lastEventId : this.seq - 1;
+	join(connection: SseConnection, lastEventId: number | null): () => void {
+		const known = lastEventId !== null && lastEventId <= this.seq;
+		let cursor = lastEventId === null ? 0 : known ? lastEventId : this.seq - 1;
 		cursor = Math.max(0, cursor);
 		this.#clients.add(connection);
 		connection.replay({
@@ -110,10 +169,9 @@ export class TrainingJob {
 		return () => this.#clients.delete(connection);
 	}
 
-	/** Stops the job's timer for good (shutdown). */
-	dispose(): void {
-		this.clock.clear(this.#timer);
-		for (const client of this.#clients) client.close('shutdown');
+	/** Closes every stream watching the job (shutdown). */
+	closeAll(reason: 'shutdown' | 'end' = 'shutdown'): void {
+		for (const client of this.#clients) client.close(reason);
 	}
 
 	/** The id of the event after `cursor`: a cancelled job goes from its last progress to its end. */
@@ -128,35 +186,6 @@ export class TrainingJob {
 		return toBytes(encodeEvent({ event: 'progress', id: seq, data: this.plan.progressAt(seq) }));
 	}
 
-	#schedule(): void {
-		this.#timer = this.clock.timeout(
-			() => this.#advance(),
-			this.plan.delayBefore(this.seq + 1) * this.slowFactor()
-		);
-	}
-
-	#advance(): void {
-		if (this.seq < this.plan.progressCount) {
-			this.#progressed = ++this.seq;
-			this.#broadcast(this.#bytes(this.seq));
-			this.#schedule();
-		} else {
-			this.#finish('complete', 'complete', this.plan.complete(this.clock.now() - this.createdAt));
-		}
-	}
-
-	#finish(state: TrainingState, event: string, data: unknown): void {
-		this.#timer = null;
-		this.state = state;
-		this.seq = this.terminalId;
-		this.#terminal = toBytes(encodeEvent({ event, id: this.seq, data }));
-		this.#broadcast(this.#terminal);
-		for (const client of this.#clients) {
-			if (!client.replaying) client.close('end');
-		}
-		this.onFinish(this);
-	}
-
 	#broadcast(bytes: Uint8Array): void {
 		let written = 0;
 		for (const client of this.#clients) {
@@ -169,8 +198,98 @@ export class TrainingJob {
 	}
 }
 
+/** A job's entry in `GET /api/training`. */
+export function jobInfo(
+	id: string,
+	state: TrainingState,
+	createdAt: number,
+	progress: TrainingProgress | null
+): TrainingJobInfo {
+	return {
+		id,
+		state,
+		created_at: new Date(createdAt).toISOString(),
+		progress,
+		events: trainingEventsPath(id)
+	};
+}
+
+/** One background job of this process: it runs on its own timers whether or not anyone watches. */
+export class TrainingJob extends JobEvents {
+	#timer: TimerHandle | null = null;
+
+	constructor(
+		id: string,
+		plan: TrainingPlan,
+		readonly clock: Clock,
+		readonly onFinish: (job: TrainingJob) => void,
+		readonly slowFactor: () => number = () => 1,
+		onSent?: (tally: FanOutTally) => void
+	) {
+		super(id, plan, clock.now(), onSent);
+		this.#schedule();
+	}
+
+	/** Stops a running job with a `cancelled` event; false when it had already finished. */
+	cancel(): boolean {
+		if (this.state !== 'running') return false;
+		this.clock.clear(this.#timer);
+		this.#timer = null;
+		this.apply(this.cancelEvent(this.clock.now()));
+		this.onFinish(this);
+		return true;
+	}
+
+	/** Stops the job's timer for good and closes its streams (shutdown). */
+	dispose(): void {
+		this.clock.clear(this.#timer);
+		this.closeAll('shutdown');
+	}
+
+	#schedule(): void {
+		this.#timer = this.clock.timeout(
+			() => this.#advance(),
+			this.plan.delayBefore(this.seq + 1) * this.slowFactor()
+		);
+	}
+
+	#advance(): void {
+		this.#timer = null;
+		this.apply(this.nextEvent(this.clock.now()));
+		if (this.state === 'running') this.#schedule();
+		else this.onFinish(this);
+	}
+}
+
+/**
+ * Where a backend's training jobs live: this process (`JobStore`), or Redis, where every instance
+ * lists, watches and cancels the same jobs (`server/redis-jobs.ts`). A store in this process
+ * answers at once; a shared one answers the contract's error (a `503`) while it cannot be reached.
+ */
+export interface TrainingJobs {
+	/** Starts a job, or answers `429` when the running cap is reached. */
+	create(options: TrainingOptions): MaybePromise<JobEvents | ApiFailure>;
+	/** The job with this id, to stream; undefined when it is unknown or forgotten. */
+	get(id: string): MaybePromise<JobEvents | undefined | ApiFailure>;
+	/** Every kept job, oldest first. */
+	list(): MaybePromise<TrainingJobInfo[] | ApiFailure>;
+	/** Cancels a running job: its entry after; `'finished'` when it had already ended; undefined when unknown. */
+	cancel(id: string): MaybePromise<TrainingJobInfo | 'finished' | undefined | ApiFailure>;
+	/** Kept jobs by state (for metrics). */
+	countByState(): MaybePromise<Record<TrainingState, number>>;
+	/** Stops this process's part: timers, and every stream watching a job (shutdown). */
+	dispose(): void;
+}
+
+/** The `429` of a full store. */
+export function tooManyJobs(maxRunning: number): ApiFailure {
+	return apiFailure(429, 'too_many_jobs', `at most ${maxRunning} training jobs may run at once`, {
+		'retry-after': '5'
+	});
+}
+
 /** Every job of the process: creation under the running cap, lookup, and expiry after the TTL. */
-export class JobStore {
+export class JobStore implements TrainingJobs {
 	readonly #jobs = new Map<string, TrainingJob>();
 	readonly #expiry = new Map<string, TimerHandle>();
 
@@ -189,14 +308,7 @@ export class JobStore {
 
 	/** Starts a job, or answers `429` when `maxRunning` are already running. */
 	create(options: TrainingOptions): TrainingJob | ApiFailure {
-		if (this.running >= this.limits.maxRunning) {
-			return apiFailure(
-				429,
-				'too_many_jobs',
-				`at most ${this.limits.maxRunning} training jobs may run at once`,
-				{ 'retry-after': '5' }
-			);
-		}
+		if (this.running >= this.limits.maxRunning) return tooManyJobs(this.limits.maxRunning);
 		const job = new TrainingJob(
 			this.newId(),
 			trainingPlan(options),
@@ -220,8 +332,15 @@ export class JobStore {
 	}
 
 	/** Every kept job, oldest first. */
-	list(): TrainingJob[] {
-		return [...this.#jobs.values()];
+	list(): TrainingJobInfo[] {
+		return [...this.#jobs.values()].map((job) => job.info());
+	}
+
+	/** Cancels a running job: its entry after; `'finished'` when it had already ended; undefined when unknown. */
+	cancel(id: string): TrainingJobInfo | 'finished' | undefined {
+		const job = this.#jobs.get(id);
+		if (!job) return undefined;
+		return job.cancel() ? job.info() : 'finished';
 	}
 
 	/** Jobs by state, for metrics. */

@@ -12,15 +12,23 @@ import {
 	openConnection,
 	planStream,
 	STREAM_ROUTES,
+	type PlanResult,
 	type StreamRoute
 } from '$lib/backend/endpoints';
+import { andThen } from '$lib/backend/training/jobs';
 import { corsHeaders } from '$lib/backend/http';
 import { SSE_HEADERS } from '$lib/backend/sse/registry';
 import { addressSettings, clientAddress, type AddressSettings } from './client-address';
 import { NodeResponseSink, startEventStream } from './node-sink';
 
-/** Serves `req` if it is a stream it can open; false leaves it to the next handler. */
-export type DirectHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * Serves `req` if it is a stream it can open; false leaves it to the next handler. A job's
+ * stream on a shared store answers once the job is looked up (a promise of the same).
+ */
+export type DirectHandler = (
+	req: IncomingMessage,
+	res: ServerResponse
+) => boolean | Promise<boolean>;
 
 const FIXED: Record<string, StreamRoute> = {
 	'/api/feeds': STREAM_ROUTES.multiplex,
@@ -56,26 +64,30 @@ export function createDirectHandler(
 		const header = req.headers['last-event-id'];
 		const lastEventId =
 			(typeof header === 'string' ? header : null) ?? url.searchParams.get('lastEventId');
-		const plan = planStream(
+		const planned = planStream(
 			found.route,
 			{ query: url.searchParams, lastEventId, params: found.params },
 			current
 		);
-		if (plan === 'no-content' || 'ok' in plan) return false;
-		const client = clientAddress(req, settings);
-		if (client === null || current.streams.admit(client)) return false;
-		const origin = req.headers.origin ?? null;
-		startEventStream(res, {
-			...SSE_HEADERS,
-			...corsHeaders(origin, current.config.allowedOrigins)
+		return andThen(planned, (plan: PlanResult) => {
+			// The client left while its job was looked up: nothing is left to answer.
+			if (res.destroyed) return true;
+			if (plan === 'no-content' || 'ok' in plan) return false;
+			const client = clientAddress(req, settings);
+			if (client === null || current.streams.admit(client)) return false;
+			const origin = req.headers.origin ?? null;
+			startEventStream(res, {
+				...SSE_HEADERS,
+				...corsHeaders(origin, current.config.allowedOrigins)
+			});
+			const opened = openConnection(current, plan, {
+				client,
+				lastEventId,
+				sink: new NodeResponseSink(res)
+			});
+			// Admitted a moment ago, in the same turn: a refusal here cannot happen, but never hang.
+			if ('ok' in opened) res.end();
+			return true;
 		});
-		const opened = openConnection(current, plan, {
-			client,
-			lastEventId,
-			sink: new NodeResponseSink(res)
-		});
-		// Admitted a moment ago, in the same turn: a refusal here cannot happen, but never hang.
-		if ('ok' in opened) res.end();
-		return true;
 	};
 }

@@ -1,0 +1,231 @@
+/**
+ * The Redis job store against a real redis-server started here (127.0.0.1, ephemeral port,
+ * stopped by PID). Two stores on one Redis stand for two instances. Jobs use steps of a few ms and
+ * leases of 400 ms; every wait is for a condition, never a duration.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainingOptions } from '$lib/shared/contract';
+import type { ApiFailure } from '$lib/shared/errors';
+import { trainingPlan } from '$lib/shared/training';
+import { SseConnection } from '$lib/backend/sse/connection';
+import { collect, type ParsedEvent } from '$lib/backend/testing';
+import { createClock } from '$lib/backend/timers';
+import type { JobEvents, TrainingJobs } from '$lib/backend/training/jobs';
+import { startRedis, type StartedRedis } from '../../../tests/support/redis';
+import { waitFor } from '../../../tests/integration/server/app';
+import { createRedisBus, type RedisBus } from './redis-bus';
+import { createRedisJobs } from './redis-jobs';
+
+let redis: StartedRedis;
+let prefix = 0;
+const opened: { bus: RedisBus; jobs: TrainingJobs }[] = [];
+
+beforeAll(async () => {
+	redis = await startRedis();
+});
+
+afterEach(async () => {
+	for (const { jobs } of opened) jobs.dispose();
+	await Promise.all(opened.splice(0).map(({ bus }) => bus.close()));
+	prefix++;
+});
+
+afterAll(async () => {
+	await redis?.stop();
+});
+
+const OPTIONS: TrainingOptions = {
+	total_epochs: 2,
+	steps_per_epoch: 5,
+	step_ms: 5,
+	epoch_pause_ms: 5
+};
+const PLAN = trainingPlan(OPTIONS);
+
+/** One instance's job store on the test's Redis (keys apart from other tests'). */
+function instance(options: { maxRunning?: number; ttlMs?: number; url?: string } = {}) {
+	const bus = createRedisBus({
+		url: options.url ?? redis.url,
+		prefix: `j${prefix}:`,
+		leaseMs: 400,
+		onError: () => {}
+	});
+	const jobs = createRedisJobs({
+		bus,
+		clock: createClock(),
+		limits: { maxRunning: options.maxRunning ?? 8, ttlMs: options.ttlMs ?? 60_000 },
+		scanMs: 100
+	});
+	opened.push({ bus, jobs });
+	return { bus, jobs };
+}
+
+async function ready(...stores: { bus: RedisBus }[]) {
+	await waitFor('the buses to be ok', () => stores.every((s) => s.bus.status().state === 'ok'));
+}
+
+function isJob(value: JobEvents | ApiFailure | undefined): asserts value is JobEvents {
+	if (!value || 'ok' in value) throw new Error(`not a job: ${JSON.stringify(value)}`);
+}
+
+/** A stream of `job` from after `lastEventId`; `events()` waits for its end and parses it all. */
+function watch(job: JobEvents, lastEventId: number | null = null) {
+	let leave = () => {};
+	const connection = new SseConnection({ maxBufferBytes: 1 << 20, onClose: () => leave() });
+	const reader = collect(connection.stream);
+	leave = job.join(connection, lastEventId);
+	return {
+		async events(): Promise<ParsedEvent[]> {
+			await waitFor(`the stream of ${job.id} to end`, () => reader.ended, 20_000);
+			return reader.events();
+		}
+	};
+}
+
+/** The ids and names of a stream's events. */
+const idsOf = (events: ParsedEvent[]) => events.map((e) => [Number(e.id), e.event]);
+/** What a whole job sends: progress 1..N, then `complete` with id N + 1. */
+const WHOLE_JOB = [
+	...Array.from({ length: PLAN.progressCount }, (_, i) => [i + 1, 'progress']),
+	[PLAN.progressCount + 1, 'complete']
+];
+
+describe('training jobs on Redis', () => {
+	it('runs a job made on one instance to complete for a watcher on another, every event once', async () => {
+		const a = instance();
+		const b = instance();
+		await ready(a, b);
+		const created = await a.jobs.create(OPTIONS);
+		isJob(created);
+		const there = await b.jobs.get(created.id);
+		isJob(there);
+		const onB = watch(there);
+		const onA = watch(created);
+		const events = await onB.events();
+		expect(idsOf(events)).toEqual(WHOLE_JOB);
+		expect(JSON.parse(events[3]!.data)).toEqual(PLAN.progressAt(4));
+		expect(JSON.parse(events.at(-1)!.data)).toMatchObject({
+			message: 'Training complete!',
+			final_loss: PLAN.complete(0).final_loss
+		});
+		// The creator's own watcher saw the very same events, terminal payload included.
+		expect(await onA.events()).toEqual(events);
+		const listed = await b.jobs.list();
+		expect(listed).toEqual([
+			expect.objectContaining({ id: created.id, state: 'complete', progress: PLAN.progressAt(10) })
+		]);
+		expect(await a.jobs.countByState()).toEqual({ running: 0, complete: 1, cancelled: 0 });
+	});
+
+	it('replays a finished job from any instance, and resumes after Last-Event-ID', async () => {
+		const a = instance();
+		const b = instance();
+		await ready(a, b);
+		const created = await a.jobs.create(OPTIONS);
+		isJob(created);
+		await watch(created).events();
+		const there = await b.jobs.get(created.id);
+		isJob(there);
+		expect(there.state).toBe('complete');
+		expect(idsOf(await watch(there).events())).toEqual(WHOLE_JOB);
+		expect(idsOf(await watch(there, 8).events())).toEqual(WHOLE_JOB.slice(8));
+		expect(there.isSeenToEnd(PLAN.progressCount + 1)).toBe(true);
+	});
+
+	it('counts MAX_TRAINING_JOBS across instances', async () => {
+		const slow = { ...OPTIONS, step_ms: 10_000 };
+		const a = instance({ maxRunning: 2 });
+		const b = instance({ maxRunning: 2 });
+		await ready(a, b);
+		const first = await a.jobs.create(slow);
+		isJob(first);
+		isJob(await b.jobs.create(slow));
+		expect(await a.jobs.create(slow)).toMatchObject({ ok: false, status: 429 });
+		expect(await b.jobs.create(slow)).toMatchObject({
+			ok: false,
+			status: 429,
+			headers: { 'retry-after': '5' }
+		});
+		// A cancel on the other instance frees a place for both.
+		expect(await b.jobs.cancel(first.id)).toMatchObject({ id: first.id, state: 'cancelled' });
+		isJob(await a.jobs.create(slow));
+		expect(await b.jobs.countByState()).toEqual({ running: 2, complete: 0, cancelled: 1 });
+	});
+
+	it('cancels from another instance: one cancelled event after the last progress, then nothing', async () => {
+		const a = instance();
+		const b = instance();
+		await ready(a, b);
+		const created = await a.jobs.create({ ...OPTIONS, step_ms: 50 });
+		isJob(created);
+		const onA = watch(created);
+		await waitFor('two progress events', () => created.seq >= 2);
+		const cancelled = await b.jobs.cancel(created.id);
+		expect(cancelled).toMatchObject({ state: 'cancelled' });
+		const events = await onA.events();
+		const progress = events.filter((e) => e.event === 'progress');
+		expect(progress.map((e) => Number(e.id))).toEqual(progress.map((_, i) => i + 1));
+		expect(events.at(-1)).toMatchObject({ event: 'cancelled', id: String(PLAN.progressCount + 1) });
+		expect(JSON.parse(events.at(-1)!.data)).toMatchObject({ message: 'Training cancelled' });
+		// Its listing stops where it was cancelled, on every instance.
+		expect(cancelled).toMatchObject({ progress: PLAN.progressAt(progress.length) });
+		expect(await a.jobs.cancel(created.id)).toBe('finished');
+	});
+
+	it('goes on from its last event on another instance when its runner stops, with no gap', async () => {
+		const a = instance();
+		const b = instance();
+		await ready(a, b);
+		const created = await a.jobs.create({ ...OPTIONS, step_ms: 40 });
+		isJob(created);
+		const there = await b.jobs.get(created.id);
+		isJob(there);
+		const onB = watch(there);
+		await waitFor('three progress events', () => there.seq >= 3);
+		// Instance a goes away: its runner stops and its lease is given up.
+		a.jobs.dispose();
+		await a.bus.close();
+		const events = await onB.events();
+		expect(idsOf(events)).toEqual(WHOLE_JOB);
+		// Its new runner gives the lease up once the job is complete.
+		await waitFor('b to give up the lease', () => b.bus.status().leases.length === 0);
+	});
+
+	it('forgets a finished job after the TTL, on every instance', async () => {
+		const a = instance({ ttlMs: 300 });
+		const b = instance({ ttlMs: 300 });
+		await ready(a, b);
+		const created = await a.jobs.create({ ...OPTIONS, total_epochs: 1, steps_per_epoch: 1 });
+		isJob(created);
+		await watch(created).events();
+		await waitFor('the job to be forgotten', async () => {
+			const list = await b.jobs.list();
+			return !('ok' in list) && list.length === 0;
+		});
+		// The mirror a watched job left on a is dropped by its scan: the id is unknown there too.
+		await waitFor('a to forget it', async () => (await a.jobs.get(created.id)) === undefined);
+	});
+
+	it('answers 503 with Retry-After while Redis cannot be reached, and works again after', async () => {
+		// A Redis of its own, so that the outage touches no other test.
+		let own = await startRedis();
+		try {
+			const a = instance({ url: own.url });
+			await ready(a);
+			await own.stop();
+			await waitFor('the bus to see the outage', () => a.bus.status().state !== 'ok');
+			const failure = { ok: false, status: 503, headers: { 'retry-after': '2' } };
+			expect(await a.jobs.create(OPTIONS)).toMatchObject(failure);
+			expect(await a.jobs.list()).toMatchObject(failure);
+			expect(await a.jobs.get('abcdefgh')).toMatchObject(failure);
+			expect(await a.jobs.cancel('abcdefgh')).toMatchObject(failure);
+			own = await startRedis({ port: own.port });
+			await ready(a);
+			const created = await a.jobs.create(OPTIONS);
+			isJob(created);
+			expect(idsOf(await watch(created).events())).toEqual(WHOLE_JOB);
+		} finally {
+			await own.stop();
+		}
+	});
+});

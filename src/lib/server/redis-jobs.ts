@@ -1,0 +1,439 @@
+/**
+ * Training jobs on Redis, so that every instance lists, watches and cancels the same jobs
+ * (issue 13).
+ *
+ * - A job is a hash `<prefix>job:<id>` (options, creation time, state, newest id, progress so far,
+ *   terminal event), listed in the sorted set `<prefix>jobs` and, while it runs, in the set
+ *   `<prefix>jobs:running`, whose size is the cluster-wide `MAX_TRAINING_JOBS` cap (checked and
+ *   added to in one script).
+ * - Its events are the bus topic `training:<id>`: a Redis Stream whose entry ids are the events'
+ *   SSE ids, read by each instance's one `XREAD` loop and fanned out by a local `JobEvents`.
+ * - The job runs under the bus's fenced lease on that topic. Every instance is a candidate for
+ *   every running job, so when the runner dies another takes the lease and goes on from the last
+ *   event in Redis. Each event is appended by a script that checks the lease, the state and that
+ *   the id is the next one, so no event is lost, sent twice or sent by a paused ex-runner.
+ * - A cancel from any instance appends the `cancelled` event in one script; the runner's next
+ *   append finds the job finished and stops. A finished job's keys expire after `TRAINING_TTL_MS`.
+ *
+ * The scripts name job keys they build from the prefix, so this needs one Redis, not a Redis
+ * Cluster (as the bus does).
+ */
+import type {
+	TrainingJobInfo,
+	TrainingOptions,
+	TrainingProgress,
+	TrainingState
+} from '$lib/shared/contract';
+import { apiFailure, type ApiFailure } from '$lib/shared/errors';
+import { trainingPlan } from '$lib/shared/training';
+import type { Lease } from '$lib/backend/bus';
+import type { Clock, TimerHandle } from '$lib/backend/timers';
+import {
+	JobEvents,
+	jobInfo,
+	tooManyJobs,
+	type JobEvent,
+	type JobLimits,
+	type TrainingJobs
+} from '$lib/backend/training/jobs';
+import { redisScript, type RedisBus } from './redis-bus';
+
+/** Options of the Redis job store. */
+export interface RedisJobsOptions {
+	/** The Redis bus the feeds use: its connection, its read loop and its leases. */
+	bus: RedisBus;
+	limits: JobLimits;
+	clock: Clock;
+	/** How often running jobs are sought (to take over one whose runner died) and idle ones dropped. @default 1000 */
+	scanMs?: number;
+	/** How long a runner waits before trying an append again while Redis does not answer. @default 250 */
+	retryMs?: number;
+	/** Makes job ids. @default a random UUID without dashes */
+	newId?: () => string;
+}
+
+/** Appends one event; the shared tail of APPEND and CANCEL. */
+const APPEND_EVENT = `
+local function append(meta, stream, running, id, event, data, maxlen, ttl, job)
+	local t = redis.call('TIME')
+	local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+	redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id .. '-0', 'e', event, 'd', data, 't', ms)
+	if event == 'progress' then
+		redis.call('HSET', meta, 'seq', id, 'progressed', id)
+	else
+		redis.call('HSET', meta, 'seq', id, 'state', event, 'terminal', data)
+		redis.call('SREM', running, job)
+		redis.call('PEXPIRE', meta, ttl)
+		redis.call('PEXPIRE', stream, ttl)
+	end
+	return 1
+end
+`;
+
+/**
+ * KEYS: running, index, meta. ARGV: max, id, options, created, job key prefix.
+ * 1 when created, 0 at the cap (after dropping running entries whose job is gone), -1 on an id clash.
+ */
+const CREATE = redisScript(`
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+	for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+		if redis.call('EXISTS', ARGV[5] .. id) == 0 then redis.call('SREM', KEYS[1], id) end
+	end
+	if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+redis.call('SADD', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+redis.call('HSET', KEYS[3], 'options', ARGV[3], 'created', ARGV[4], 'state', 'running',
+	'seq', 0, 'progressed', 0)
+return 1
+`);
+
+/**
+ * The runner's append. KEYS: meta, stream, lease, running. ARGV: token, id, event, data, maxlen,
+ * ttl, job id. 1 appended; 0 the lease is not the caller's; -1 the job has finished; -2 the id is
+ * not after the newest (appended before).
+ */
+const APPEND = redisScript(`${APPEND_EVENT}
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return -1 end
+if tonumber(ARGV[2]) <= tonumber(redis.call('HGET', KEYS[1], 'seq')) then return -2 end
+return append(KEYS[1], KEYS[2], KEYS[4], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+`);
+
+/** KEYS: meta, stream, running. ARGV: id, data, maxlen, ttl, job id. 1 cancelled, 0 not running. */
+const CANCEL = redisScript(`${APPEND_EVENT}
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+return append(KEYS[1], KEYS[2], KEYS[3], ARGV[1], 'cancelled', ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+`);
+
+/** A job's stream keeps at least this many entries: more than an instance reads in one go. */
+const STREAM_KEEPS = 10_000;
+
+/** A job as its hash holds it. */
+interface JobMeta {
+	id: string;
+	options: TrainingOptions;
+	createdAt: number;
+	state: TrainingState;
+	progressed: number;
+	terminal: JobEvent | null;
+}
+
+/** `HGETALL`'s flat reply as a job, or null when the hash is gone or malformed. */
+function toMeta(id: string, reply: unknown): JobMeta | null {
+	if (!Array.isArray(reply) || reply.length === 0) return null;
+	const fields = new Map<string, string>();
+	for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), String(reply[i + 1]));
+	try {
+		const options = JSON.parse(fields.get('options') ?? '') as TrainingOptions;
+		const state = fields.get('state') as TrainingState;
+		const createdAt = Number(fields.get('created'));
+		const progressed = Number(fields.get('progressed') ?? 0);
+		if (!['running', 'complete', 'cancelled'].includes(state) || !Number.isFinite(createdAt)) {
+			return null;
+		}
+		const plan = trainingPlan(options);
+		const terminal: JobEvent | null =
+			state === 'running'
+				? null
+				: {
+						id: plan.progressCount + 1,
+						event: state as 'complete' | 'cancelled',
+						data: JSON.parse(fields.get('terminal') ?? 'null')
+					};
+		return { id, options, createdAt, state, progressed, terminal };
+	} catch {
+		return null;
+	}
+}
+
+/** The job's last progress payload, from how many progress events it has sent. */
+function progressOf(meta: JobMeta): TrainingProgress | null {
+	return meta.progressed > 0 ? trainingPlan(meta.options).progressAt(meta.progressed) : null;
+}
+
+const unavailable = (): ApiFailure =>
+	apiFailure(503, 'bus_unavailable', 'the training job store cannot be reached right now', {
+		'retry-after': '2'
+	});
+
+/** A watched job on this instance: its events and its subscription to them. */
+interface Mirror {
+	job: JobEvents;
+	unsubscribe: () => void;
+	/** True when the last scan found nobody watching; the next one drops it. */
+	idle: boolean;
+}
+
+/** The job store on Redis described above, for the backend of every instance on that Redis. */
+export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
+	const { bus, limits, clock } = options;
+	const retryMs = options.retryMs ?? 250;
+	const newId = options.newId ?? (() => crypto.randomUUID().replaceAll('-', ''));
+	const prefix = bus.keys.prefix;
+	const key = {
+		job: (id: string) => `${prefix}job:${id}`,
+		index: `${prefix}jobs`,
+		running: `${prefix}jobs:running`,
+		topic: (id: string) => `training:${id}`
+	};
+	const maxlen = String(STREAM_KEEPS);
+	const ttl = String(limits.ttlMs);
+	const mirrors = new Map<string, Mirror>();
+	/** Running jobs this instance is a candidate to run: the release of each lease candidacy. */
+	const candidacies = new Map<string, () => void>();
+	let counts: Record<TrainingState, number> = { running: 0, complete: 0, cancelled: 0 };
+	let disposed = false;
+
+	async function readMeta(id: string): Promise<JobMeta | null> {
+		return toMeta(id, await bus.send(['HGETALL', key.job(id)]));
+	}
+
+	/** The local view of a job, made from its hash and kept up to date from its stream. */
+	function mirror(meta: JobMeta): JobEvents {
+		const known = mirrors.get(meta.id);
+		if (known) {
+			known.idle = false;
+			return known.job;
+		}
+		const job = new JobEvents(meta.id, trainingPlan(meta.options), meta.createdAt, limits.onSent);
+		job.restore(meta.progressed, meta.terminal);
+		const entry: Mirror = { job, unsubscribe: () => {}, idle: false };
+		if (job.state === 'running') {
+			// From the newest event the hash knew: the stream holds everything after it.
+			entry.unsubscribe = bus.subscribe<unknown>(
+				key.topic(meta.id),
+				(message) => {
+					job.apply({
+						id: message.id,
+						event: message.event as JobEvent['event'],
+						data: message.data
+					});
+					if (job.state !== 'running') entry.unsubscribe();
+				},
+				job.seq
+			);
+		}
+		mirrors.set(meta.id, entry);
+		return job;
+	}
+
+	function forgetMirror(id: string): void {
+		const entry = mirrors.get(id);
+		if (!entry) return;
+		mirrors.delete(id);
+		entry.unsubscribe();
+	}
+
+	/** Becomes a candidate to run job `id`: whoever holds its lease runs it. */
+	function standFor(id: string): void {
+		if (disposed || candidacies.has(id)) return;
+		candidacies.set(
+			id,
+			bus.lead(key.topic(id), (lease) => run(id, lease))
+		);
+	}
+
+	function withdraw(id: string): void {
+		candidacies.get(id)?.();
+		candidacies.delete(id);
+	}
+
+	/**
+	 * Runs job `id` under `lease` from the newest event in Redis: waits each event's delay, appends
+	 * it, and goes on until the terminal event, a cancel, or the loss of the lease.
+	 */
+	function run(id: string, lease: Lease): () => void {
+		let stopped = false;
+		let timer: TimerHandle | null = null;
+		let view: JobEvents | null = null;
+		const later = (fn: () => void, ms: number) => {
+			if (!stopped) timer = clock.timeout(fn, ms);
+		};
+
+		const resume = async (): Promise<void> => {
+			if (stopped) return;
+			let meta: JobMeta | null;
+			try {
+				meta = await readMeta(id);
+			} catch {
+				return later(() => void resume(), retryMs);
+			}
+			if (stopped) return;
+			if (!meta || meta.state !== 'running') return withdraw(id);
+			view = new JobEvents(id, trainingPlan(meta.options), meta.createdAt);
+			view.restore(meta.progressed, null);
+			later(step, view.plan.delayBefore(view.seq + 1) * (limits.slowFactor?.() ?? 1));
+		};
+
+		const append = async (event: JobEvent): Promise<void> => {
+			const token = bus.tokenOf(lease);
+			if (stopped || token === null) return;
+			let result: unknown;
+			try {
+				result = await bus.run(
+					APPEND,
+					[key.job(id), bus.keys.stream(key.topic(id)), bus.keys.lease(key.topic(id)), key.running],
+					[token, String(event.id), event.event, JSON.stringify(event.data), maxlen, ttl, id]
+				);
+			} catch {
+				// Whether or not it reached Redis, the same event again is safe: -2 if it did.
+				return later(() => void append(event), retryMs);
+			}
+			if (stopped || !view) return;
+			if (result === 1) {
+				view.apply(event);
+				if (view.state === 'running') {
+					later(step, view.plan.delayBefore(view.seq + 1) * (limits.slowFactor?.() ?? 1));
+				} else {
+					withdraw(id);
+				}
+			} else if (result === -2) {
+				await resume();
+			} else if (result === -1) {
+				withdraw(id);
+			}
+			// 0: the lease is someone else's now; the bus stops this run.
+		};
+
+		const step = () => {
+			timer = null;
+			if (view) void append(view.nextEvent(clock.now()));
+		};
+
+		void resume();
+		return () => {
+			stopped = true;
+			clock.clear(timer);
+		};
+	}
+
+	/** Stands for every running job, withdraws from finished ones, and drops idle mirrors. */
+	async function scan(): Promise<void> {
+		let running: string[];
+		try {
+			running = ((await bus.send(['SMEMBERS', key.running])) as string[]).map(String);
+		} catch {
+			return;
+		}
+		if (disposed) return;
+		const live = new Set(running);
+		for (const id of running) standFor(id);
+		for (const id of [...candidacies.keys()]) if (!live.has(id)) withdraw(id);
+		for (const [id, entry] of mirrors) {
+			if (entry.job.watchers > 0) entry.idle = false;
+			else if (entry.idle || entry.job.state !== 'running') forgetMirror(id);
+			else entry.idle = true;
+		}
+	}
+
+	const scanner = clock.interval(() => void scan(), options.scanMs ?? 1000);
+	void scan();
+
+	async function list(): Promise<JobMeta[]> {
+		const ids = ((await bus.send(['ZRANGE', key.index, '0', '-1'])) as string[]).map(String);
+		const metas = await Promise.all(ids.map((id) => readMeta(id)));
+		const gone = ids.filter((_, i) => metas[i] === null);
+		if (gone.length > 0) await bus.send(['ZREM', key.index, ...gone]).catch(() => 0);
+		return metas.filter((meta) => meta !== null);
+	}
+
+	return {
+		async create(trainingOptions) {
+			const id = newId();
+			const createdAt = clock.now();
+			const options = trainingPlan(trainingOptions).options;
+			let result: unknown;
+			try {
+				result = await bus.run(
+					CREATE,
+					[key.running, key.index, key.job(id)],
+					[String(limits.maxRunning), id, JSON.stringify(options), String(createdAt), key.job('')]
+				);
+			} catch {
+				return unavailable();
+			}
+			if (result === 0) return tooManyJobs(limits.maxRunning);
+			if (result !== 1) return apiFailure(500, 'internal', 'internal server error');
+			const job = mirror({
+				id,
+				options,
+				createdAt,
+				state: 'running',
+				progressed: 0,
+				terminal: null
+			});
+			standFor(id);
+			return job;
+		},
+
+		async get(id) {
+			const known = mirrors.get(id);
+			if (known) {
+				known.idle = false;
+				return known.job;
+			}
+			let meta: JobMeta | null;
+			try {
+				meta = await readMeta(id);
+			} catch {
+				return unavailable();
+			}
+			return meta ? mirror(meta) : undefined;
+		},
+
+		async list(): Promise<TrainingJobInfo[] | ApiFailure> {
+			try {
+				const metas = await list();
+				return metas.map((meta) => jobInfo(meta.id, meta.state, meta.createdAt, progressOf(meta)));
+			} catch {
+				return unavailable();
+			}
+		},
+
+		async cancel(id) {
+			let meta: JobMeta | null;
+			try {
+				meta = await readMeta(id);
+				if (!meta) return undefined;
+				if (meta.state !== 'running') return 'finished';
+				const event = new JobEvents(id, trainingPlan(meta.options), meta.createdAt).cancelEvent(
+					clock.now()
+				);
+				const done = await bus.run(
+					CANCEL,
+					[key.job(id), bus.keys.stream(key.topic(id)), key.running],
+					[String(event.id), JSON.stringify(event.data), maxlen, ttl, id]
+				);
+				if (done !== 1) return 'finished';
+				meta = (await readMeta(id)) ?? { ...meta, state: 'cancelled' };
+			} catch {
+				return unavailable();
+			}
+			withdraw(id);
+			return jobInfo(id, meta.state, meta.createdAt, progressOf(meta));
+		},
+
+		async countByState() {
+			try {
+				const next: Record<TrainingState, number> = { running: 0, complete: 0, cancelled: 0 };
+				for (const meta of await list()) next[meta.state]++;
+				counts = next;
+			} catch {
+				// Redis is down: the last counts stand.
+			}
+			return counts;
+		},
+
+		dispose() {
+			disposed = true;
+			clock.clear(scanner);
+			for (const id of [...candidacies.keys()]) withdraw(id);
+			for (const [id, entry] of mirrors) {
+				entry.job.closeAll('shutdown');
+				forgetMirror(id);
+			}
+		}
+	};
+}
