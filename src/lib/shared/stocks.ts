@@ -1,15 +1,15 @@
 import type { StockQuote } from './contract';
 import { round } from './numbers';
 import type { RandomSource } from './random';
+import { SYMBOL_PATTERN } from './symbols';
+
+export { SYMBOL_PATTERN };
 
 /** A symbol and its starting price, as configured by `STOCK_SYMBOLS`. */
 export interface StockSymbol {
 	symbol: string;
 	price: number;
 }
-
-/** Stock symbols: capital letters, digits, dot and dash, 1–10 characters. */
-export const SYMBOL_PATTERN = /^[A-Z][A-Z0-9.-]{0,9}$/;
 
 /** Parses `AAPL:150,GOOGL:2800` into symbols with starting prices; throws on a malformed entry. */
 export function parseStockSymbols(config: string): StockSymbol[] {
