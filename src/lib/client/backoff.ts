@@ -2,7 +2,7 @@
  * The reconnect policy as pure functions: which failures are retried, and how long to wait.
  * Browsers give up for good on any non-200 answer; the stores retry what may heal.
  */
-import { DEFAULTS } from '$lib/shared/contract';
+import { RETRY_MS } from '$lib/shared/wire';
 
 /** The numbers the backoff schedule is computed from. */
 export interface BackoffPolicy {
@@ -16,7 +16,7 @@ export interface BackoffPolicy {
 
 /** The defaults the stores use. */
 export const DEFAULT_BACKOFF: BackoffPolicy = {
-	minRetryMs: DEFAULTS.retryMs,
+	minRetryMs: RETRY_MS,
 	baseRetryMs: 1000,
 	maxRetryMs: 30_000
 };

@@ -3,7 +3,7 @@
  * time, so fake timers installed after import still apply, and nothing touches `window` on the
  * server.
  */
-import { DEFAULTS } from '$lib/shared/contract';
+import { HEARTBEAT_MS } from '$lib/shared/wire';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import type {
 	BroadcastChannelConstructor,
@@ -87,7 +87,7 @@ export function resolveOptions(options: FeedSourceOptions): ResolvedOptions | nu
 	return {
 		closeOn: options.closeOn ?? [],
 		listen: options.listen ?? [],
-		heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+		heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
 		policy: {
 			minRetryMs: options.minRetryMs ?? DEFAULT_BACKOFF.minRetryMs,
 			baseRetryMs: options.baseRetryMs ?? DEFAULT_BACKOFF.baseRetryMs,

@@ -3,20 +3,25 @@
  * page can read another server's feeds, and passes every other option to `createFeedSource`.
  */
 import type { Readable } from 'svelte/store';
-import {
-	PATHS,
-	TOPICS,
-	trainingEventsPath,
-	type MultiplexEvents,
-	type StockQuote,
-	type StocksEvents,
-	type SystemEvents,
-	type SystemSample,
-	type TimeEvents,
-	type TimeTick,
-	type Topic,
-	type TrainingEvents
+import type {
+	MultiplexEvents,
+	StockQuote,
+	StocksEvents,
+	SystemEvents,
+	SystemSample,
+	TimeEvents,
+	TimeTick,
+	Topic,
+	TrainingEvents
 } from '$lib/shared/contract';
+import {
+	MULTIPLEX_PATH,
+	STOCKS_PATH,
+	SYSTEM_PATH,
+	TIME_PATH,
+	TOPICS,
+	trainingEventsPath
+} from '$lib/shared/wire';
 import { createFeedSource, type FeedSource } from './feed-source';
 import { joinUrl } from './routing';
 import type { FeedSourceOptions, FeedValue } from './types';
@@ -94,7 +99,7 @@ function sourceOptions(rest: FeedHelperOptions, history: number | undefined, lis
 export function timeFeed(options: LiveFeedOptions = {}): TimeFeed {
 	const { baseUrl = '', history, ...rest } = options;
 	const source = createFeedSource<TimeEvents>(
-		joinUrl(baseUrl, PATHS.time) + query({ history: text(history) }),
+		joinUrl(baseUrl, TIME_PATH) + query({ history: text(history) }),
 		sourceOptions(rest, history, ['message'])
 	);
 	return Object.assign(source, { latest: source.event('message') });
@@ -104,7 +109,7 @@ export function timeFeed(options: LiveFeedOptions = {}): TimeFeed {
 export function systemFeed(options: LiveFeedOptions & { intervalMs?: number } = {}): SystemFeed {
 	const { baseUrl = '', intervalMs, history, ...rest } = options;
 	const url =
-		joinUrl(baseUrl, PATHS.system) +
+		joinUrl(baseUrl, SYSTEM_PATH) +
 		query({ interval_ms: text(intervalMs), history: text(history) });
 	const source = createFeedSource<SystemEvents>(url, sourceOptions(rest, history, ['message']));
 	return Object.assign(source, { latest: source.event('message') });
@@ -119,7 +124,7 @@ export function stocksFeed(
 ): StocksFeed {
 	const { baseUrl = '', symbols, history, ...rest } = options;
 	const url =
-		joinUrl(baseUrl, PATHS.stocks) + query({ symbols: list(symbols), history: text(history) });
+		joinUrl(baseUrl, STOCKS_PATH) + query({ symbols: list(symbols), history: text(history) });
 	const source = createFeedSource<StocksEvents>(
 		url,
 		sourceOptions(rest, history, [...(symbols ?? [])])
@@ -142,7 +147,7 @@ export function multiplexFeed(
 ): MultiplexFeed {
 	const { baseUrl = '', topics, symbols, intervalMs, history, ...rest } = options;
 	const url =
-		joinUrl(baseUrl, PATHS.multiplex) +
+		joinUrl(baseUrl, MULTIPLEX_PATH) +
 		query({
 			topics: list(topics),
 			symbols: list(symbols),

@@ -2,14 +2,14 @@
  * The training REST calls: start, list and cancel jobs. A non-2xx answer becomes a
  * {@link LiveFeedsError} carrying the status and the contract's error code.
  */
-import {
-	PATHS,
-	type ApiErrorBody,
-	type TrainingCreated,
-	type TrainingJobInfo,
-	type TrainingJobList,
-	type TrainingOptions
+import type {
+	ApiErrorBody,
+	TrainingCreated,
+	TrainingJobInfo,
+	TrainingJobList,
+	TrainingOptions
 } from '$lib/shared/contract';
+import { TRAINING_PATH } from '$lib/shared/wire';
 import { LiveFeedsError } from './errors';
 import { trainingJob, type FeedHelperOptions, type TrainingJob } from './stores';
 import { joinUrl } from './routing';
@@ -98,19 +98,19 @@ export async function startTraining(options: StartTrainingOptions = {}): Promise
 	}
 	const feedOptions: FeedHelperOptions = { ...options };
 	for (const field of JOB_FIELDS) delete (feedOptions as Partial<TrainingOptions>)[field];
-	const response = await request('POST', PATHS.training, options, body);
+	const response = await request('POST', TRAINING_PATH, options, body);
 	const created = (await response.json()) as TrainingCreated;
 	return trainingJob(created.id, feedOptions);
 }
 
 /** Lists the server's training jobs (`GET /api/training`). */
 export async function listTrainingJobs(options: RestOptions = {}): Promise<TrainingJobInfo[]> {
-	const response = await request('GET', PATHS.training, options);
+	const response = await request('GET', TRAINING_PATH, options);
 	return ((await response.json()) as TrainingJobList).jobs;
 }
 
 /** Cancels a running job (`DELETE /api/training/<id>`); a finished one throws code `already_finished`. */
 export async function cancelTraining(id: string, options: RestOptions = {}): Promise<void> {
-	const response = await request('DELETE', `${PATHS.training}/${encodeURIComponent(id)}`, options);
+	const response = await request('DELETE', `${TRAINING_PATH}/${encodeURIComponent(id)}`, options);
 	await response.text();
 }

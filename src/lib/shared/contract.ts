@@ -1,8 +1,12 @@
 /**
  * The wire contract as types: every payload, every feed's event map, and the defaults.
  * Server producers, MSW handlers, stores and widgets are all typed from these, so a renamed
- * field fails the type check everywhere at once. See docs/CONTRACT.md.
+ * field fails the type check everywhere at once. See docs/CONTRACT.md. The values a client needs
+ * at run time (topics, paths, stream timings) are in wire.ts and re-exported here.
  */
+import { HEARTBEAT_MS, RETRY_MS, TOPICS } from './wire';
+
+export { HEARTBEAT_MS, PATHS, RETRY_MS, TOPICS, trainingEventsPath } from './wire';
 
 /** `GET /api/feeds/time`: one unnamed event a second. */
 export interface TimeTick {
@@ -178,32 +182,13 @@ export type MultiplexEvents = {
 	ping: Ping;
 } & { [stocksSymbol: `stocks:${string}`]: StockQuote };
 
-/** The topics the multiplexed stream can carry. */
-export const TOPICS = ['time', 'system', 'stocks'] as const;
-
 /** One topic of the multiplexed stream. */
 export type Topic = (typeof TOPICS)[number];
 
-/** The URL paths of the API, relative to a base URL. */
-export const PATHS = {
-	time: '/api/feeds/time',
-	system: '/api/feeds/system',
-	stocks: '/api/feeds/stocks',
-	multiplex: '/api/feeds',
-	training: '/api/training',
-	health: '/api/health',
-	metrics: '/metrics'
-} as const;
-
-/** The events URL of one training job. */
-export function trainingEventsPath(id: string): string {
-	return `${PATHS.training}/${encodeURIComponent(id)}/events`;
-}
-
 /** Defaults the contract fixes. */
 export const DEFAULTS = {
-	retryMs: 2000,
-	heartbeatMs: 15_000,
+	retryMs: RETRY_MS,
+	heartbeatMs: HEARTBEAT_MS,
 	systemIntervalMs: 1000,
 	systemIntervalMinMs: 500,
 	systemIntervalMaxMs: 10_000,
