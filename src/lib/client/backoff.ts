@@ -54,8 +54,8 @@ export function retryDelay(
 
 /** Parses a `Retry-After` header (seconds or an HTTP date) into ms from `now`; null when absent or bad. */
 export function parseRetryAfter(header: string | null, now: number): number | null {
-	if (header === null || header.trim() === '') return null;
-	const trimmed = header.trim();
+	const trimmed = header?.trim();
+	if (!trimmed) return null;
 	if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
 	const at = Date.parse(trimmed);
 	return Number.isNaN(at) ? null : Math.max(0, at - now);

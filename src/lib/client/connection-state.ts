@@ -37,9 +37,10 @@ export function initialConnectionState(): ConnectionState {
 export function transition(state: ConnectionState, action: ConnectionAction): ConnectionState {
 	switch (action.type) {
 		case 'connect':
-			return { ...state, status: 'connecting', attempt: 0, nextRetryAt: null, lastError: null };
-		case 'open':
-			return { ...state, status: 'open', attempt: 0, nextRetryAt: null, lastError: null };
+		case 'open': {
+			const status = action.type === 'open' ? 'open' : 'connecting';
+			return { ...state, status, attempt: 0, nextRetryAt: null, lastError: null };
+		}
 		case 'event':
 			return {
 				...state,
@@ -82,12 +83,10 @@ export function describeConnection(state: ConnectionState, now: number): string 
 		case 'connecting':
 			return 'connecting';
 		case 'reconnecting': {
-			const attempt = `(attempt ${state.attempt})`;
-			if (state.nextRetryAt === null || state.nextRetryAt <= now) {
-				return `reconnecting ${attempt}`;
-			}
-			const seconds = Math.ceil((state.nextRetryAt - now) / 1000);
-			return `reconnecting in ${seconds}s ${attempt}`;
+			// No countdown without a scheduled try, or once it is due.
+			const wait = state.nextRetryAt === null ? 0 : state.nextRetryAt - now;
+			const countdown = wait > 0 ? `in ${Math.ceil(wait / 1000)}s ` : '';
+			return `reconnecting ${countdown}(attempt ${state.attempt})`;
 		}
 		case 'closed':
 			return state.lastError?.fatal ? `offline: ${state.lastError.message}` : 'offline';

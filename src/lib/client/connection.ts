@@ -46,7 +46,7 @@ type TabEvent = [name: string, data: unknown, id: string];
 type TabMessage = { f: string } & (
 	| { t: 'hello' | 'listen'; names: string[] }
 	| { t: 'lead' | 'reconnect' }
-	| { t: 'snapshot'; to: string; state: ConnectionState; events: TabEvent[] }
+	| { t: 'snapshot'; state: ConnectionState; events: TabEvent[] }
 	| { t: 'state'; state: ConnectionState }
 	| { t: 'event'; event: TabEvent }
 );
@@ -64,20 +64,19 @@ export class SharedConnection {
 	readonly #state: Writable<ConnectionState>;
 	readonly #channels = new Map<string, Writable<FeedValue<unknown> | undefined>>();
 	readonly #parseErrors = writable<Readonly<Record<string, FeedParseError>>>({});
-	readonly #names = new Set<string>(['ping']);
+	readonly #names: Set<string>;
 	#current = initialConnectionState();
 	#refs = 0;
 	#es: EventSourceLike | null = null;
-	#esListeners = new Map<string, (event: Event) => void>();
 	#generation = 0;
-	#retryTimer: unknown = null;
-	#watchdogTimer: unknown = null;
+	/** The one pending timer: the watchdog while an EventSource runs, else the next retry. */
+	#timer: unknown = null;
 	#lastActivityAt = 0;
-	#stopLifecycle: (() => void) | null = null;
+	#stopLifecycle: (() => void) | undefined;
 	// Cross-tab sharing; `#bc` is null when this tab connects on its own.
 	readonly #tabId = Math.random().toString(36).slice(2);
 	#bc: BroadcastChannelLike | null = null;
-	#stopTabs: (() => void) | null = null;
+	#stopTabs: (() => void) | undefined;
 	/** The tab whose messages count: this tab's own id while it leads. */
 	#leader: string | null = null;
 	/** Whether the leader's snapshot arrived; its events before that are in it. */
@@ -89,7 +88,7 @@ export class SharedConnection {
 		this.#opts = opts;
 		this.#onDrop = onDrop;
 		this.#state = writable(this.#current);
-		for (const name of [...opts.closeOn, ...opts.listen]) this.#names.add(name);
+		this.#names = new Set(['ping', ...opts.closeOn, ...opts.listen]);
 	}
 
 	/** The connection state; updates on every transition and every received event. */
@@ -132,8 +131,7 @@ export class SharedConnection {
 	retain(): void {
 		this.#refs += 1;
 		if (this.#refs !== 1) return;
-		this.#stopLifecycle =
-			this.#opts.lifecycle?.subscribe((signal) => this.#onSignal(signal)) ?? null;
+		this.#stopLifecycle = this.#opts.lifecycle?.subscribe((signal) => this.#onSignal(signal));
 		this.#dispatch({ type: 'connect' });
 		if (this.#opts.tabs) this.#join(this.#opts.tabs);
 		else this.#open();
@@ -190,8 +188,7 @@ export class SharedConnection {
 		if (message.t === 'hello' || message.t === 'listen') this.listen(message.names, false);
 		if (this.#leads()) {
 			if (message.t === 'hello') {
-				const { f: to } = message;
-				this.#post({ t: 'snapshot', to, state: this.#current, events: this.#recent });
+				this.#post({ t: 'snapshot', state: this.#current, events: this.#recent });
 			}
 			if (message.t === 'reconnect') this.reconnect();
 		} else if (message.t === 'lead') {
@@ -199,7 +196,9 @@ export class SharedConnection {
 			// Joined while no tab led: the new leader has the history this tab lacks.
 			if (!this.#synced) this.#post({ t: 'hello', names: [...this.#names] });
 		} else if (message.t === 'snapshot') {
-			if (message.to !== this.#tabId || this.#synced) return;
+			// Any snapshot will do, also one another joining tab asked for: it is the leader's state
+			// and history at that point, and the events after it follow in order.
+			if (this.#synced) return;
 			this.#leader = message.f;
 			this.#synced = true;
 			this.#mirror(message.state);
@@ -211,8 +210,7 @@ export class SharedConnection {
 	}
 
 	#mirror(state: ConnectionState): void {
-		this.#current = state;
-		this.#state.set(state);
+		this.#state.set((this.#current = state));
 	}
 
 	/** Keeps an event for tabs that join later (`sharedHistory` of each name), then routes it. */
@@ -228,18 +226,18 @@ export class SharedConnection {
 		if (route) this.#deliver(...event);
 	}
 
-	/** Gives one hold back; the last closes the EventSource and forgets the connection. */
+	/**
+	 * Gives one hold back; the last closes the EventSource and forgets the connection, which is
+	 * then never retained again (a new hold on its URL makes a new one).
+	 */
 	release(): void {
 		if (this.#refs === 0) return;
 		this.#refs -= 1;
 		if (this.#refs !== 0) return;
 		this.#stopLifecycle?.();
-		this.#stopLifecycle = null;
 		// Leave the other tabs first: they keep the stream, so they must not hear `closed`.
 		this.#stopTabs?.();
-		this.#stopTabs = this.#bc = this.#leader = null;
-		this.#synced = false;
-		this.#recent = [];
+		this.#bc = this.#leader = null;
 		this.#shutDown({ type: 'closed' });
 		this.#onDrop();
 	}
@@ -256,16 +254,11 @@ export class SharedConnection {
 	#dispatch(action: ConnectionAction): void {
 		const next = transition(this.#current, action);
 		if (next === this.#current) return;
-		this.#current = next;
-		this.#state.set(next);
+		this.#mirror(next);
 		// Followers derive the event bookkeeping themselves; the rest comes from the leader.
 		if (action.type !== 'event' && this.#leader === this.#tabId) {
 			this.#post({ t: 'state', state: next });
 		}
-	}
-
-	#now(): number {
-		return this.#opts.now();
 	}
 
 	#resumeUrl(): string {
@@ -288,35 +281,30 @@ export class SharedConnection {
 			return;
 		}
 		this.#es = es;
-		this.#esListeners = new Map();
-		const onOpen = () => {
+		// A dropped EventSource is closed and its listeners check that it is still the current one,
+		// so they are never removed: nothing else holds the old instance.
+		es.addEventListener('open', () => {
 			if (this.#es !== es) return;
 			this.#dispatch({ type: 'open' });
 			this.#touch();
-		};
-		const onError = (event: Event) => {
+		});
+		es.addEventListener('error', (event) => {
 			if (this.#es === es) this.#onError(es, event);
-		};
-		es.addEventListener('open', onOpen);
-		es.addEventListener('error', onError);
-		this.#esListeners.set('open', onOpen);
-		this.#esListeners.set('error', onError);
+		});
 		for (const name of this.#names) this.#addListener(name);
 		this.#touch();
 	}
 
+	/** Listens for `name` on the current EventSource; `#names` keeps each name to one listener. */
 	#addListener(name: string): void {
 		const es = this.#es;
-		if (!es || this.#esListeners.has(name)) return;
-		const listener = (event: Event) => {
+		es?.addEventListener(name, (event) => {
 			if (this.#es === es) this.#onMessage(name, event as unknown as FeedMessageEvent);
-		};
-		es.addEventListener(name, listener);
-		this.#esListeners.set(name, listener);
+		});
 	}
 
 	#onMessage(name: string, event: FeedMessageEvent): void {
-		const relayed: TabEvent = [name, event.data, event.lastEventId ?? ''];
+		const relayed: TabEvent = [name, event.data, event.lastEventId];
 		if (this.#bc) {
 			this.#take(relayed, false);
 			this.#post({ t: 'event', event: relayed });
@@ -327,7 +315,7 @@ export class SharedConnection {
 
 	/** Routes one event into its store: this tab's EventSource's, or one the leader relayed. */
 	#deliver(name: string, data: unknown, lastEventId: string): void {
-		const at = this.#now();
+		const at = this.#opts.now();
 		const routed = routeEvent(name, data, lastEventId, at, this.#opts.closeOn);
 		this.#dispatch({ type: 'event', id: lastEventId, at });
 		if (routed.ok) {
@@ -348,10 +336,7 @@ export class SharedConnection {
 	#onError(es: EventSourceLike, event: Event): void {
 		const detail = event as Event & { code?: unknown; message?: unknown };
 		const code = typeof detail.code === 'number' ? detail.code : undefined;
-		const message =
-			typeof detail.message === 'string' && detail.message !== ''
-				? detail.message
-				: 'connection lost';
+		const message = (typeof detail.message === 'string' && detail.message) || 'connection lost';
 		const gaveUp = es.readyState === CLOSED;
 		if (!gaveUp && this.#current.attempt === 0) {
 			// First failure since the last open: the EventSource retries on its own, honouring `retry:`.
@@ -368,7 +353,7 @@ export class SharedConnection {
 		void probeStatus(this.#opts.fetch, this.#resumeUrl(), this.#opts.withCredentials).then(
 			(probe) => {
 				if (generation !== this.#generation || this.#refs === 0) return;
-				const retryAfterMs = parseRetryAfter(probe.retryAfter, this.#now());
+				const retryAfterMs = parseRetryAfter(probe.retryAfter, this.#opts.now());
 				this.#decide(probe.status, retryAfterMs, message);
 			}
 		);
@@ -396,27 +381,26 @@ export class SharedConnection {
 		}
 		const attempt = this.#current.attempt + 1;
 		const delay = retryDelay(attempt, this.#opts.policy, this.#opts.random, retryAfterMs ?? 0);
-		this.#dispatch({ type: 'retry', error, nextRetryAt: this.#now() + delay });
-		this.#retryTimer = this.#opts.timers.setTimeout(() => {
-			this.#retryTimer = null;
+		this.#dispatch({ type: 'retry', error, nextRetryAt: this.#opts.now() + delay });
+		this.#timer = this.#opts.timers.setTimeout(() => {
+			this.#timer = null;
 			this.#dispatch({ type: 'retry-now' });
 			this.#open();
 		}, delay);
 	}
 
 	#touch(): void {
-		this.#lastActivityAt = this.#now();
-		this.#clearTimer('watchdog');
-		const staleMs = 2 * this.#opts.heartbeatMs;
-		this.#watchdogTimer = this.#opts.timers.setTimeout(() => {
-			this.#watchdogTimer = null;
+		this.#lastActivityAt = this.#opts.now();
+		this.#clearTimer();
+		this.#timer = this.#opts.timers.setTimeout(() => {
+			this.#timer = null;
 			this.#reconnectNow();
-		}, staleMs);
+		}, 2 * this.#opts.heartbeatMs);
 	}
 
 	#onSignal(signal: 'online' | 'visible'): void {
 		if (!this.#leads() || this.#refs === 0 || this.#current.status === 'closed') return;
-		const stale = isStale(this.#lastActivityAt, this.#now(), 2 * this.#opts.heartbeatMs);
+		const stale = isStale(this.#lastActivityAt, this.#opts.now(), 2 * this.#opts.heartbeatMs);
 		if (stale || (signal === 'online' && this.#current.status === 'reconnecting')) {
 			this.#reconnectNow();
 		}
@@ -442,22 +426,14 @@ export class SharedConnection {
 	}
 
 	#dropEventSource(): void {
-		this.#clearTimer('retry');
-		this.#clearTimer('watchdog');
-		const es = this.#es;
-		if (!es) return;
+		this.#clearTimer();
+		this.#es?.close();
 		this.#es = null;
-		for (const [name, listener] of this.#esListeners) es.removeEventListener(name, listener);
-		this.#esListeners = new Map();
-		es.close();
 	}
 
-	#clearTimer(which: 'retry' | 'watchdog'): void {
-		const handle = which === 'retry' ? this.#retryTimer : this.#watchdogTimer;
-		if (handle === null) return;
-		this.#opts.timers.clearTimeout(handle);
-		if (which === 'retry') this.#retryTimer = null;
-		else this.#watchdogTimer = null;
+	#clearTimer(): void {
+		if (this.#timer !== null) this.#opts.timers.clearTimeout(this.#timer);
+		this.#timer = null;
 	}
 }
 
@@ -474,20 +450,13 @@ function sharingKey(url: string, opts: ResolvedOptions): string {
  */
 export function acquireConnection(url: string, opts: ResolvedOptions): SharedConnection {
 	let registry = registries.get(opts.EventSource);
-	if (!registry) {
-		registry = new Map();
-		registries.set(opts.EventSource, registry);
-	}
+	if (!registry) registries.set(opts.EventSource, (registry = new Map()));
+	const map = registry;
 	const key = sharingKey(url, opts);
-	let connection = registry.get(key);
-	if (!connection) {
-		const map = registry;
-		const created: SharedConnection = new SharedConnection(url, opts, () => {
-			if (map.get(key) === created) map.delete(key);
-		});
-		connection = created;
-		registry.set(key, connection);
-	}
+	let connection = map.get(key);
+	// A connection is dropped once, when its last hold goes, and only then can another take its key.
+	if (!connection)
+		map.set(key, (connection = new SharedConnection(url, opts, () => map.delete(key))));
 	connection.listen(opts.listen);
 	connection.retain();
 	return connection;

@@ -22,7 +22,7 @@ export interface ResolvedOptions {
 	policy: BackoffPolicy;
 	withCredentials: boolean;
 	EventSource: EventSourceConstructor;
-	fetch: typeof fetch | undefined;
+	fetch: typeof fetch;
 	timers: TimerFunctions;
 	now: () => number;
 	random: () => number;
@@ -80,9 +80,7 @@ export function resolveOptions(options: FeedSourceOptions): ResolvedOptions | nu
 	const inBrowser = typeof window !== 'undefined';
 	const EventSourceImpl =
 		options.EventSource ??
-		(inBrowser && typeof globalThis.EventSource === 'function'
-			? (globalThis.EventSource as EventSourceConstructor)
-			: undefined);
+		(inBrowser ? (globalThis.EventSource as EventSourceConstructor | undefined) : undefined);
 	if (!EventSourceImpl) return null;
 	return {
 		closeOn: options.closeOn ?? [],
@@ -95,9 +93,8 @@ export function resolveOptions(options: FeedSourceOptions): ResolvedOptions | nu
 		},
 		withCredentials: options.withCredentials ?? false,
 		EventSource: EventSourceImpl,
-		fetch:
-			options.fetch ??
-			(typeof globalThis.fetch === 'function' ? (...args) => globalThis.fetch(...args) : undefined),
+		// Looked up at call time; where there is none, the probe's call throws and learns nothing.
+		fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
 		timers: options.timers ?? globalTimers,
 		now: options.now ?? (() => Date.now()),
 		random: options.random ?? Math.random,
@@ -115,14 +112,13 @@ export interface ProbeResult {
 
 /**
  * Learns the HTTP status a browser `EventSource` hides: requests the URL again and aborts as
- * soon as the headers arrive, so a healthy stream is not kept open.
+ * soon as the headers arrive (which also drops the body), so a healthy stream is not kept open.
  */
 export async function probeStatus(
-	fetchImpl: typeof fetch | undefined,
+	fetchImpl: typeof fetch,
 	url: string,
 	withCredentials: boolean
 ): Promise<ProbeResult> {
-	if (!fetchImpl) return { status: undefined, retryAfter: null };
 	const controller = new AbortController();
 	try {
 		const response = await fetchImpl(url, {
@@ -131,9 +127,7 @@ export async function probeStatus(
 			credentials: withCredentials ? 'include' : 'same-origin',
 			signal: controller.signal
 		});
-		const result = { status: response.status, retryAfter: response.headers.get('retry-after') };
-		response.body?.cancel().catch(() => {});
-		return result;
+		return { status: response.status, retryAfter: response.headers.get('retry-after') };
 	} catch {
 		return { status: undefined, retryAfter: null };
 	} finally {

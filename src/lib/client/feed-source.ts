@@ -29,10 +29,8 @@ export interface FeedSource<E> extends Readable<ConnectionState> {
 	close(): void;
 }
 
-interface Slot {
-	bind(connection: SharedConnection): void;
-	unbind(): void;
-}
+/** One store's link to the connection: subscribes to it, or with null unsubscribes. */
+type Slot = (connection: SharedConnection | null) => void;
 
 /**
  * Creates the stores over one SSE URL. Two sources on the same URL (and policy) share one
@@ -54,14 +52,14 @@ export function createFeedSource<E extends object = Record<string, unknown>>(
 	function attach(): void {
 		if (lease || closed || !resolved || slots.size === 0) return;
 		lease = acquireConnection(url, resolved);
-		for (const slot of slots) slot.bind(lease);
+		for (const slot of slots) slot(lease);
 	}
 
 	function detach(): void {
 		const held = lease;
 		if (!held) return;
 		lease = null;
-		for (const slot of slots) slot.unbind();
+		for (const slot of slots) slot(null);
 		held.release();
 	}
 
@@ -71,20 +69,17 @@ export function createFeedSource<E extends object = Record<string, unknown>>(
 		set: (value: T) => void
 	): () => void {
 		let stop: (() => void) | null = null;
-		const slot: Slot = {
-			bind(connection) {
-				stop ??= pick(connection).subscribe(set);
-			},
-			unbind() {
-				stop?.();
-				stop = null;
-			}
+		// attach() binds every slot only while the source holds no connection, so a slot is never
+		// bound twice in a row.
+		const slot: Slot = (connection) => {
+			stop?.();
+			stop = connection && pick(connection).subscribe(set);
 		};
 		slots.add(slot);
-		if (lease) slot.bind(lease);
+		if (lease) slot(lease);
 		else attach();
 		return () => {
-			slot.unbind();
+			slot(null);
 			slots.delete(slot);
 			if (slots.size === 0) detach();
 		};

@@ -5,7 +5,6 @@ describe('routeEvent', () => {
 	it('parses JSON into a value with its id and arrival time', () => {
 		expect(routeEvent('AAPL', '{"price":1.5}', '12', 1000)).toEqual({
 			ok: true,
-			event: 'AAPL',
 			terminal: false,
 			value: { data: { price: 1.5 }, id: '12', receivedAt: 1000 }
 		});

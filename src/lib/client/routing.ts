@@ -6,8 +6,8 @@ import type { FeedParseError, FeedValue } from './types';
 
 /** What one received event turns into. */
 export type RoutedEvent =
-	| { ok: true; event: string; value: FeedValue<unknown>; terminal: boolean }
-	| { ok: false; event: string; error: FeedParseError; terminal: boolean };
+	| { ok: true; value: FeedValue<unknown>; terminal: boolean }
+	| { ok: false; error: FeedParseError; terminal: boolean };
 
 const RAW_LIMIT = 200;
 
@@ -26,17 +26,11 @@ export function routeEvent(
 	const terminal = closeOn.includes(event);
 	const raw = typeof data === 'string' ? data : String(data);
 	try {
-		return {
-			ok: true,
-			event,
-			terminal,
-			value: { data: JSON.parse(raw) as unknown, id, receivedAt }
-		};
+		return { ok: true, terminal, value: { data: JSON.parse(raw) as unknown, id, receivedAt } };
 	} catch (cause) {
 		const message = cause instanceof Error ? cause.message : 'invalid JSON';
 		return {
 			ok: false,
-			event,
 			terminal,
 			error: { event, message, raw: raw.slice(0, RAW_LIMIT), id, receivedAt }
 		};
@@ -48,18 +42,13 @@ export function routeEvent(
  * `Last-Event-ID` header: a new `EventSource` cannot send headers. Works on relative URLs.
  */
 export function withLastEventId(url: string, lastEventId: string | null): string {
-	const hashAt = url.indexOf('#');
-	const hash = hashAt === -1 ? '' : url.slice(hashAt);
-	const noHash = hashAt === -1 ? url : url.slice(0, hashAt);
-	const queryAt = noHash.indexOf('?');
-	const path = queryAt === -1 ? noHash : noHash.slice(0, queryAt);
-	// Edit the query as text: re-serialising it would encode the commas of `symbols=AAPL,MSFT`.
-	const params = (queryAt === -1 ? '' : noHash.slice(queryAt + 1))
+	// Path, query and hash (with its `#`); the query is edited as text: re-serialising it would
+	// encode the commas of `symbols=AAPL,MSFT`.
+	const [, path = '', query = '', hash = ''] = /^([^?#]*)\??([^#]*)(.*)$/s.exec(url) ?? [];
+	const params = query
 		.split('&')
 		.filter((part) => part !== '' && part.split('=')[0] !== 'lastEventId');
-	if (lastEventId !== null && lastEventId !== '') {
-		params.push(`lastEventId=${encodeURIComponent(lastEventId)}`);
-	}
+	if (lastEventId) params.push(`lastEventId=${encodeURIComponent(lastEventId)}`);
 	return `${path}${params.length ? `?${params.join('&')}` : ''}${hash}`;
 }
 

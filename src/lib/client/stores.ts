@@ -75,19 +75,15 @@ export interface TrainingJob extends FeedSource<TrainingEvents> {
 	readonly id: string;
 }
 
-function query(params: Record<string, string | undefined>): string {
+function query(params: Record<string, string | number | undefined>): string {
 	const parts = Object.entries(params)
-		.filter((entry): entry is [string, string] => entry[1] !== undefined)
+		.filter((entry) => entry[1] !== undefined)
 		.map(([key, value]) => `${key}=${value}`);
 	return parts.length ? `?${parts.join('&')}` : '';
 }
 
 function list(values: readonly string[] | undefined): string | undefined {
 	return values === undefined ? undefined : values.map(encodeURIComponent).join(',');
-}
-
-function text(value: number | undefined): string | undefined {
-	return value === undefined ? undefined : String(value);
 }
 
 /** The source options of a live feed: history the URL asks for is also what a joining tab gets. */
@@ -99,7 +95,7 @@ function sourceOptions(rest: FeedHelperOptions, history: number | undefined, lis
 export function timeFeed(options: LiveFeedOptions = {}): TimeFeed {
 	const { baseUrl = '', history, ...rest } = options;
 	const source = createFeedSource<TimeEvents>(
-		joinUrl(baseUrl, TIME_PATH) + query({ history: text(history) }),
+		joinUrl(baseUrl, TIME_PATH) + query({ history }),
 		sourceOptions(rest, history, ['message'])
 	);
 	return Object.assign(source, { latest: source.event('message') });
@@ -108,9 +104,7 @@ export function timeFeed(options: LiveFeedOptions = {}): TimeFeed {
 /** The system feed, `GET /api/feeds/system`; `intervalMs` 500–10000. Default: the server's (1000). */
 export function systemFeed(options: LiveFeedOptions & { intervalMs?: number } = {}): SystemFeed {
 	const { baseUrl = '', intervalMs, history, ...rest } = options;
-	const url =
-		joinUrl(baseUrl, SYSTEM_PATH) +
-		query({ interval_ms: text(intervalMs), history: text(history) });
+	const url = joinUrl(baseUrl, SYSTEM_PATH) + query({ interval_ms: intervalMs, history });
 	const source = createFeedSource<SystemEvents>(url, sourceOptions(rest, history, ['message']));
 	return Object.assign(source, { latest: source.event('message') });
 }
@@ -123,8 +117,7 @@ export function stocksFeed(
 	options: LiveFeedOptions & { symbols?: readonly string[] } = {}
 ): StocksFeed {
 	const { baseUrl = '', symbols, history, ...rest } = options;
-	const url =
-		joinUrl(baseUrl, STOCKS_PATH) + query({ symbols: list(symbols), history: text(history) });
+	const url = joinUrl(baseUrl, STOCKS_PATH) + query({ symbols: list(symbols), history });
 	const source = createFeedSource<StocksEvents>(
 		url,
 		sourceOptions(rest, history, [...(symbols ?? [])])
@@ -151,8 +144,8 @@ export function multiplexFeed(
 		query({
 			topics: list(topics),
 			symbols: list(symbols),
-			interval_ms: text(intervalMs),
-			history: text(history)
+			interval_ms: intervalMs,
+			history
 		});
 	const carried = topics ?? TOPICS;
 	const listen = [

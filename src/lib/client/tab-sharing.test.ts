@@ -160,6 +160,22 @@ describe('relay', () => {
 		expect(ns(joiner.messages.values)).toEqual([3]);
 	});
 
+	it('hands two tabs that join at once the history once each, whichever snapshot comes first', async () => {
+		const first = openTab({ sharedHistory: 2 });
+		await settle();
+		const es = first.tab.es.last();
+		es.open();
+		for (let n = 1; n <= 3; n += 1) es.send('message', { n }, String(n));
+		const late = [openTab({ sharedHistory: 2 }), openTab({ sharedHistory: 2 })];
+		await settle();
+		es.send('message', { n: 4 }, '4');
+		await settle();
+		for (const tab of late) {
+			expect(ns(tab.messages.values)).toEqual([2, 3, 4]);
+			expect(tab.tab.es.instances).toHaveLength(0);
+		}
+	});
+
 	it('reports parse errors in every tab', async () => {
 		const tabs = [openTab(), openTab()];
 		await settle();
