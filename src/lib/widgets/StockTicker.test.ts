@@ -31,6 +31,8 @@ describe('StockTicker', () => {
 	it('shows a card per symbol, waiting until the first quote', () => {
 		render(StockTicker, { props: { baseUrl: TEST_BASE, symbols: ['AAPL', 'MSFT'] } });
 		expect(screen.getByTestId('stock-AAPL-price').textContent?.trim()).toBe('––.––');
+		expect(screen.getByTestId('stock-AAPL-change').textContent?.trim()).toBe('–');
+		expect(screen.getByTestId('stock-AAPL').getAttribute('aria-label')).toBe('AAPL waiting');
 		expect(screen.getByTestId('stock-MSFT')).toBeTruthy();
 		expect(screen.queryByTestId('stock-GOOGL')).toBeNull();
 	});

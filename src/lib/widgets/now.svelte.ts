@@ -3,7 +3,7 @@ import { createAnnouncer } from './announcer';
 
 /** Reactive epoch ms, refreshed every `intervalMs`; call during component initialisation. */
 export function useNow(intervalMs = 1000): { readonly current: number } {
-	let now = $state(Date.now());
+	let now = $state.raw(Date.now());
 	// Effects never run during SSR, so the server renders once and nothing keeps ticking there.
 	$effect(() => {
 		now = Date.now();
@@ -22,7 +22,7 @@ export function useAnnouncer(minIntervalMs: () => number): {
 	readonly text: string;
 	say(message: string, urgent?: boolean): void;
 } {
-	let text = $state('');
+	let text = $state.raw('');
 	const announcer = createAnnouncer((message) => (text = message), {
 		minIntervalMs: minIntervalMs()
 	});
