@@ -12,7 +12,7 @@ import process from 'node:process';
 import { handler } from '../build/handler.js';
 import { guardServer } from './guard.js';
 
-/** @type {((req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>) | undefined} */
+/** @type {import('../src/lib/server/direct/serve').DirectHandler | undefined} */
 const direct = /** @type {any} */ (globalThis)[Symbol.for('live-feeds.direct-handler')];
 if (typeof direct !== 'function') {
 	throw new Error('build/handler.js did not set up the direct path: was `npm run build` run?');
@@ -26,13 +26,10 @@ const seconds = (/** @type {string} */ name) => {
 };
 
 const server = guardServer(
-	http.createServer((req, res) => {
-		const served = direct(req, res);
+	http.createServer((req, res) =>
 		// @ts-expect-error adapter-node's handler is polka middleware; it always answers without `next`.
-		const fallback = () => handler(req, res);
-		if (served === false) fallback();
-		else if (served !== true) served.then((done) => done || fallback(), fallback);
-	})
+		direct(req, res, () => handler(req, res))
+	)
 );
 const keepAlive = seconds('KEEP_ALIVE_TIMEOUT');
 if (keepAlive !== undefined) server.keepAliveTimeout = keepAlive;

@@ -22,7 +22,8 @@ import { errorResponse, jsonResponse, lastEventIdOf, readJsonBody } from './http
 import { healthBus } from './bus';
 import type { SseConnection, StreamSink } from './sse/connection';
 import { SSE_HEADERS, streamResponse } from './sse/registry';
-import { andThen, type JobEvents, type MaybePromise } from './training/jobs';
+import { andThen, type MaybePromise } from './maybe-promise';
+import type { JobEvents } from './training/jobs';
 
 /** What the handlers need of a request; SvelteKit's `RequestEvent` fits. */
 export interface FeedRequest {

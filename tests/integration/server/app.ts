@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventSource, type FetchLike } from 'eventsource';
 import { guardServer } from '../../../server/guard.js';
+import type { DirectHandler } from '../../../src/lib/server/direct/serve';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUILD = `${ROOT}build/`;
@@ -86,11 +87,11 @@ export async function startApp(
 	};
 	const direct = (globalThis as { [key: symbol]: unknown })[
 		Symbol.for('live-feeds.direct-handler')
-	] as ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
+	] as DirectHandler | undefined;
 	if (path === 'direct' && !direct) throw new Error('the built app set up no direct path');
 	const server = guardServer(
 		http.createServer(
-			path === 'direct' ? (req, res) => direct!(req, res) || handler(req, res) : handler
+			path === 'direct' ? (req, res) => direct!(req, res, () => handler(req, res)) : handler
 		)
 	);
 	const sockets = new Set<Socket>();

@@ -9,6 +9,7 @@ import { apiFailure, type ApiFailure } from '$lib/shared/errors';
 import { encodeEvent } from '$lib/shared/sse';
 import { trainingCancelled, trainingPlan, type TrainingPlan } from '$lib/shared/training';
 import type { FanOutTally } from '../fan-out';
+import type { MaybePromise } from '../maybe-promise';
 import { toBytes, type SseConnection } from '../sse/connection';
 import type { Clock, TimerHandle } from '../timers';
 
@@ -22,14 +23,6 @@ export interface JobLimits {
 	slowFactor?: () => number;
 	/** Told what every job writes to its clients, live and replayed (for metrics). */
 	onSent?: (tally: FanOutTally) => void;
-}
-
-/** What a call may answer at once (in this process) or later (from a shared store). */
-export type MaybePromise<T> = T | Promise<T>;
-
-/** `fn(value)`, at once when `value` is not a promise. */
-export function andThen<T, R>(value: MaybePromise<T>, fn: (value: T) => R): MaybePromise<R> {
-	return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
 /** One event of a job as it happens: a `progress` event, or its terminal event. */

@@ -3,7 +3,8 @@ import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
 import { seededRandom } from '$lib/shared/random';
-import type { Backend } from '$lib/backend/backend';
+import type { Backend, BackendOptions } from '$lib/backend/backend';
+import { JobStore, type TrainingJobs } from '$lib/backend/training/jobs';
 import { parseEvents } from '$lib/backend/testing';
 import { createServerBackend } from '../backend';
 import { readConfig } from '../config';
@@ -36,9 +37,10 @@ afterEach(async () => {
 });
 
 /** A real HTTP server: the direct path first, then a stand-in for SvelteKit that answers 299. */
-async function serve(env: Record<string, string> = {}) {
+async function serve(env: Record<string, string> = {}, jobs?: BackendOptions['jobs']) {
 	backend = createServerBackend({
 		config: readConfig(env),
+		jobs,
 		sampler: { latest: sample, sample: async () => sample },
 		random: seededRandom(3)
 	});
@@ -49,13 +51,26 @@ async function serve(env: Record<string, string> = {}) {
 	});
 	const fellThrough: string[] = [];
 	server = http.createServer((req, res) => {
-		if (direct(req, res)) return;
-		fellThrough.push(`${req.method} ${req.url}`);
-		res.writeHead(299).end();
+		direct(req, res, () => {
+			fellThrough.push(`${req.method} ${req.url}`);
+			res.writeHead(299).end();
+		});
 	});
 	await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;
 	return { port, fellThrough, backend: current };
+}
+
+/** `store` with the lookup a shared store makes, which answers later. */
+function sharedStore(store: JobStore, get: TrainingJobs['get']): TrainingJobs {
+	return {
+		create: (options) => store.create(options),
+		get,
+		list: () => store.list(),
+		cancel: (id) => store.cancel(id),
+		countByState: () => store.countByState(),
+		dispose: () => store.dispose()
+	};
 }
 
 /** Opens `path` and collects the body until `until` holds for the text (or the stream ends). */
@@ -172,6 +187,37 @@ describe('the direct path', () => {
 		expect(fellThrough).toEqual(['GET /api/feeds/time']);
 		backend.streams.closeAll();
 		await first;
+	});
+
+	it('streams a job that a shared store looks up later, as one in this process', async () => {
+		let store: JobStore | null = null;
+		const { port, fellThrough } = await serve({}, (limits, clock): TrainingJobs => {
+			store = new JobStore(limits, clock, () => 'abcdefgh12345678');
+			// What a store on Redis answers: promises.
+			return sharedStore(store, async (id) => store!.get(id));
+		});
+		store!.create({ total_epochs: 1, steps_per_epoch: 2, step_ms: 1, epoch_pause_ms: 1 });
+		const res = await read(port, '/api/training/abcdefgh12345678/events', (t) =>
+			t.includes('event: complete')
+		);
+		expect(res.status).toBe(200);
+		expect(parseEvents(res.text).map((e) => e.event)).toEqual(['progress', 'progress', 'complete']);
+		expect(fellThrough).toEqual([]);
+	});
+
+	it('hands a request whose job lookup fails to the next handler once, with one line logged', async () => {
+		const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+		const { port, fellThrough } = await serve({}, (limits, clock): TrainingJobs => {
+			return sharedStore(new JobStore(limits, clock), () =>
+				Promise.reject(new Error('the store exploded'))
+			);
+		});
+		const res = await read(port, '/api/training/abcdefgh12345678/events', () => false);
+		expect(res.status).toBe(299);
+		expect(fellThrough).toEqual(['GET /api/training/abcdefgh12345678/events']);
+		expect(logged).toHaveBeenCalledTimes(1);
+		expect(String(logged.mock.calls[0]![1])).toContain('the store exploded');
+		logged.mockRestore();
 	});
 
 	it('sends CORS headers to an allowed origin only', async () => {

@@ -15,20 +15,18 @@ import {
 	type PlanResult,
 	type StreamRoute
 } from '$lib/backend/endpoints';
-import { andThen } from '$lib/backend/training/jobs';
+import { andThen } from '$lib/backend/maybe-promise';
 import { corsHeaders } from '$lib/backend/http';
 import { SSE_HEADERS } from '$lib/backend/sse/registry';
 import { addressSettings, clientAddress, type AddressSettings } from './client-address';
 import { NodeResponseSink, startEventStream } from './node-sink';
 
 /**
- * Serves `req` if it is a stream it can open; false leaves it to the next handler. A job's
- * stream on a shared store answers once the job is looked up (a promise of the same).
+ * Connect-style middleware: serves `req` if it is a stream it can open, else calls `next` (the
+ * SvelteKit handler), at once or once a job on a shared store is looked up. It never calls `next`
+ * after it has begun to answer, and it never throws or rejects.
  */
-export type DirectHandler = (
-	req: IncomingMessage,
-	res: ServerResponse
-) => boolean | Promise<boolean>;
+export type DirectHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 const FIXED: Record<string, StreamRoute> = {
 	'/api/feeds': STREAM_ROUTES.multiplex,
@@ -50,6 +48,33 @@ export function createDirectHandler(
 	backend: () => Backend,
 	settings: AddressSettings = addressSettings()
 ): DirectHandler {
+	const serve = directServe(backend, settings);
+	return (req, res, next) => {
+		const handOn = () => {
+			// A client that left while its job was looked up needs no answer.
+			if (!res.headersSent && !res.destroyed) next();
+		};
+		const failed = (error: unknown) => {
+			console.error('[live-feeds] direct path failed:', error);
+			if (res.headersSent) res.destroy();
+			else handOn();
+		};
+		let served: boolean | Promise<boolean>;
+		try {
+			served = serve(req, res);
+		} catch (error) {
+			return failed(error);
+		}
+		if (served === false) return next();
+		if (served !== true) served.then((done) => done || handOn(), failed).catch(failed);
+	};
+}
+
+/** True when it opened the stream for `req`; false leaves it to SvelteKit. */
+function directServe(
+	backend: () => Backend,
+	settings: AddressSettings
+): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
 	return (req, res) => {
 		if (req.method !== 'GET' || !req.url?.startsWith('/api/')) return false;
 		let url: URL;
