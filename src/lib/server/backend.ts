@@ -1,10 +1,9 @@
 /** The server's backend: the core `Backend` with the Node parts (environment, host, Prometheus). */
 import { Backend, type BackendOptions } from '$lib/backend/backend';
-import type { FeedBus } from '$lib/backend/bus';
 import { createClock } from '$lib/backend/timers';
 import { readBusConfig, readConfig, type ServerConfig } from './config';
 import { createMetrics } from './metrics';
-import { createRedisBus, type RedisBus } from './redis-bus';
+import { createRedisBus, isRedisBus, type RedisBus } from './redis-bus';
 import { createRedisJobs } from './redis-jobs';
 import { createSystemSampler } from './system-sampler';
 
@@ -30,11 +29,6 @@ export function busFromEnv(
 	});
 }
 
-/** True for the Redis bus (whose instances then share the training jobs too). */
-function isRedisBus(bus: FeedBus | undefined): bus is RedisBus {
-	return bus?.status().kind === 'redis' && 'tokenOf' in bus;
-}
-
 /**
  * A backend configured from the environment, sampling the real host and counting Prometheus
  * metrics. With the Redis bus, the training jobs live in the same Redis. A process serves one
@@ -54,7 +48,8 @@ export function createServerBackend(options: ServerBackendOptions = {}): Backend
 		jobs:
 			options.jobs ??
 			(isRedisBus(bus)
-				? (limits, jobClock) => createRedisJobs({ bus, limits, clock: jobClock })
+				? (limits, jobClock) =>
+						createRedisJobs({ bus, limits, clock: jobClock, newId: options.newJobId })
 				: undefined)
 	});
 }

@@ -2,7 +2,7 @@
  * The Redis bus against a real redis-server started here (127.0.0.1, ephemeral port, stopped by
  * PID). Leases are short and passed as options; every wait is for a condition, never a duration.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from 'redis';
 import type { FeedMessage, Lease } from '$lib/backend/bus';
 import { startRedis, type StartedRedis } from '../../../tests/support/redis';
@@ -254,5 +254,32 @@ describe('redis bus', () => {
 		expect(new Set(data).size).toBe(data.length);
 		expect(a.status().errors).toBeGreaterThan(0);
 		expect(a.status().leases).toEqual(['restart']);
+	});
+
+	it('logs an error reply once, and it does not hide the next outage from the log', async () => {
+		prefix++;
+		const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+		try {
+			const a = createRedisBus({ url: redis.url, prefix: `t${prefix}:`, maxBackoffMs: 100 });
+			buses.push(a);
+			await waitFor('the bus to be ok', () => a.status().state === 'ok');
+			await using raw = await rawClient();
+			await raw.hSet(`t${prefix}:not-a-counter`, 'a', '1');
+			for (let i = 0; i < 3; i++) {
+				await expect(a.send(['INCR', `t${prefix}:not-a-counter`])).rejects.toThrow(/WRONGTYPE/);
+			}
+			const lines = () => warned.mock.calls.map((call) => String(call[0]));
+			expect(lines().filter((line) => line.includes('WRONGTYPE'))).toHaveLength(1);
+			expect(a.status().state).toBe('ok');
+			// Now a real outage: Redis drops the bus's connections. It must be logged, then the return.
+			await raw.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
+			await waitFor('the return to be logged', () =>
+				lines().some((line) => line.includes('connected again'))
+			);
+			const outage = lines().filter((l) => !l.includes('WRONGTYPE') && !l.includes('again'));
+			expect(outage).toHaveLength(1);
+		} finally {
+			warned.mockRestore();
+		}
 	});
 });

@@ -17,7 +17,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createClient } from 'redis';
+import { createClient, ErrorReply } from 'redis';
 import type { BusStatus, FeedBus, FeedMessage, Lease } from '$lib/backend/bus';
 
 /** Options of the Redis bus. */
@@ -158,8 +158,15 @@ function seqOf(streamId: string): number {
 	return Number(dash < 0 ? streamId : streamId.slice(0, dash));
 }
 
+/**
+ * A stream entry as a message, with when Redis added it (`at`) and the id it follows (`after`):
+ * the one before unless the entry says otherwise (a job's terminal event skips the ids of the
+ * progress events a cancel left out).
+ */
+type StreamMessage = FeedMessage & { at: number; after: number };
+
 /** One stream entry `[id, [field, value, …]]` as a message, or null when malformed. */
-function toMessage(entry: unknown): (FeedMessage & { at: number }) | null {
+function toMessage(entry: unknown): StreamMessage | null {
 	if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1]))
 		return null;
 	const fields = new Map<string, string>();
@@ -168,11 +175,18 @@ function toMessage(entry: unknown): (FeedMessage & { at: number }) | null {
 	const event = fields.get('e');
 	const data = fields.get('d');
 	if (event === undefined || data === undefined) return null;
+	const id = seqOf(entry[0]);
+	const after = fields.has('p') ? Number(fields.get('p')) : id - 1;
 	try {
-		return { id: seqOf(entry[0]), event, data: JSON.parse(data), at: Number(fields.get('t') ?? 0) };
+		return { id, event, data: JSON.parse(data), at: Number(fields.get('t') ?? 0), after };
 	} catch {
 		return null;
 	}
+}
+
+/** The message without the stream's own fields. */
+function plainMessage<T>({ at: _at, after: _after, ...message }: StreamMessage): FeedMessage<T> {
+	return message as FeedMessage<T>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -212,8 +226,20 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			// One line per outage, not one per reconnect attempt or failed command.
 			if (!outage) console.warn(`[live-feeds] redis bus: ${error.message}`);
 		});
+	/** Error replies already reported: each is logged once, so one bad key cannot fill the log. */
+	const replies = new Set<string>();
 	const fail = (error: unknown) => {
 		errors++;
+		if (error instanceof ErrorReply) {
+			// Redis answered: the connection is fine, so this is no outage (which would mute the
+			// log until the next reconnect).
+			if (options.onError) options.onError(error);
+			else if (replies.size < 100 && !replies.has(error.message)) {
+				replies.add(error.message);
+				console.warn(`[live-feeds] redis bus: ${error.message}`);
+			}
+			return;
+		}
 		report(error instanceof Error ? error : new Error(String(error)));
 		outage = true;
 	};
@@ -283,8 +309,15 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 		}
 	}
 
+	/** True while this instance reads or leads `topic`: the topics whose newest id it keeps. */
+	const tracked = (topic: string) =>
+		topics.has(topic) || [...candidates].some((c) => c.topic === topic);
 	const seen = (topic: string, id: number) => {
-		if (id > (newest.get(topic) ?? 0)) newest.set(topic, id);
+		if (id > (newest.get(topic) ?? 0) && tracked(topic)) newest.set(topic, id);
+	};
+	/** Forgets `topic`'s newest id once this instance neither reads nor leads it. */
+	const untrack = (topic: string) => {
+		if (!tracked(topic)) newest.delete(topic);
 	};
 
 	async function readyOrClosed(): Promise<void> {
@@ -364,10 +397,12 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			state.cursor = (entry as [string])[0];
 			seen(topic, message.id);
 			if (message.id <= state.delivered) continue;
-			if (state.delivered > 0) skipped += message.id - state.delivered - 1;
+			if (state.delivered > 0 && message.after > state.delivered) {
+				skipped += message.after - state.delivered;
+			}
 			state.delivered = message.id;
 			lagMs = Math.max(0, now() - message.at);
-			const { at: _at, ...plain } = message;
+			const plain = plainMessage(message);
 			for (const listener of state.listeners) {
 				try {
 					listener(plain);
@@ -474,6 +509,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 		if (candidate.released) return;
 		candidate.released = true;
 		candidates.delete(candidate);
+		untrack(candidate.topic);
 		const wasHeld = candidate.held;
 		lose(candidate);
 		if (!wasHeld || !client.isReady) return;
@@ -481,7 +517,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 		await evalScript(SCRIPTS.release, [key.lease(candidate.topic)], [candidate.token]).catch(fail);
 	}
 
-	return {
+	const bus: RedisBus = {
 		// Every instance reads the same streams: a hub fills from them and resumes ids it never saw.
 		sharedLog: true,
 
@@ -528,7 +564,10 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			return () => {
 				mine.listeners.delete(fn);
 				// The loop drops the topic from its next XREAD.
-				if (mine.listeners.size === 0 && topics.get(topic) === mine) topics.delete(topic);
+				if (mine.listeners.size === 0 && topics.get(topic) === mine) {
+					topics.delete(topic);
+					untrack(topic);
+				}
 			};
 		},
 
@@ -573,7 +612,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 				// The log no longer reaches back to the event right after `afterId`.
 				if (messages[0]!.id !== afterId + 1) return null;
 				for (const m of messages) seen(topic, m.id);
-				return messages.map(({ at: _at, ...m }) => m as FeedMessage<T>);
+				return messages.map((m) => plainMessage<T>(m));
 			} catch (error) {
 				fail(error);
 				return null;
@@ -596,7 +635,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 					.filter((m) => m !== null)
 					.reverse();
 				for (const m of messages) seen(topic, m.id);
-				return messages.map(({ at: _at, ...m }) => m as FeedMessage<T>);
+				return messages.map((m) => plainMessage<T>(m));
 			} catch (error) {
 				fail(error);
 				return [];
@@ -646,4 +685,14 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			else client.destroy();
 		}
 	};
+	made.add(bus);
+	return bus;
+}
+
+/** Every bus `createRedisBus` made. */
+const made = new WeakSet<FeedBus>();
+
+/** True for a bus made by `createRedisBus` (its instances can share more than feeds, the jobs too). */
+export function isRedisBus(bus: FeedBus | undefined): bus is RedisBus {
+	return bus !== undefined && made.has(bus);
 }
