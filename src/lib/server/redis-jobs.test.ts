@@ -9,7 +9,8 @@ import type { ApiFailure } from '$lib/shared/errors';
 import { trainingPlan } from '$lib/shared/training';
 import { SseConnection } from '$lib/backend/sse/connection';
 import { collect, type ParsedEvent } from '$lib/backend/testing';
-import { createClock } from '$lib/backend/timers';
+import { createClock, type Clock } from '$lib/backend/timers';
+import { createClient } from 'redis';
 import type { JobEvents, TrainingJobs } from '$lib/backend/training/jobs';
 import { startRedis, type StartedRedis } from '../../../tests/support/redis';
 import { waitFor } from '../../../tests/integration/server/app';
@@ -43,7 +44,9 @@ const OPTIONS: TrainingOptions = {
 const PLAN = trainingPlan(OPTIONS);
 
 /** One instance's job store on the test's Redis (keys apart from other tests'). */
-function instance(options: { maxRunning?: number; ttlMs?: number; url?: string } = {}) {
+function instance(
+	options: { maxRunning?: number; ttlMs?: number; url?: string; clock?: Clock } = {}
+) {
 	const bus = createRedisBus({
 		url: options.url ?? redis.url,
 		prefix: `j${prefix}:`,
@@ -52,7 +55,7 @@ function instance(options: { maxRunning?: number; ttlMs?: number; url?: string }
 	});
 	const jobs = createRedisJobs({
 		bus,
-		clock: createClock(),
+		clock: options.clock ?? createClock(),
 		limits: { maxRunning: options.maxRunning ?? 8, ttlMs: options.ttlMs ?? 60_000 },
 		scanMs: 100
 	});
@@ -170,6 +173,8 @@ describe('training jobs on Redis', () => {
 		// Its listing stops where it was cancelled, on every instance.
 		expect(cancelled).toMatchObject({ progress: PLAN.progressAt(progress.length) });
 		expect(await a.jobs.cancel(created.id)).toBe('finished');
+		// The cancel's jump to the terminal id is no event lost on the way.
+		expect(a.bus.status().skipped).toBe(0);
 	});
 
 	it('goes on from its last event on another instance when its runner stops, with no gap', async () => {
@@ -227,5 +232,74 @@ describe('training jobs on Redis', () => {
 		} finally {
 			await own.stop();
 		}
+	});
+
+	it("times a job on Redis's clock, wherever it was made and finished", async () => {
+		const base = createClock();
+		// Instance a's clock is an hour fast; b's is right.
+		const fast: Clock = Object.assign(Object.create(base) as Clock, {
+			now: () => base.now() + 3_600_000
+		});
+		const a = instance({ clock: fast });
+		const b = instance();
+		await ready(a, b);
+		const created = await a.jobs.create({ ...OPTIONS, step_ms: 40 });
+		isJob(created);
+		const there = await b.jobs.get(created.id);
+		isJob(there);
+		const onB = watch(there);
+		await waitFor('two progress events', () => there.seq >= 2);
+		a.jobs.dispose();
+		await a.bus.close();
+		const events = await onB.events();
+		expect(idsOf(events)).toEqual(WHOLE_JOB);
+		const { duration_ms } = JSON.parse(events.at(-1)!.data) as { duration_ms: number };
+		// The job's own schedule is the least it can take; an hour's skew would be far off.
+		expect(duration_ms).toBeGreaterThan(0);
+		expect(duration_ms).toBeLessThan(60_000);
+		const listed = await b.jobs.list();
+		if ('ok' in listed) throw new Error('no list');
+		expect(Math.abs(Date.parse(listed[0]!.created_at) - Date.now())).toBeLessThan(60_000);
+	});
+
+	it('ends the streams of a job Redis lost, frees its place, and forgets it', async () => {
+		const a = instance({ maxRunning: 1 });
+		const b = instance({ maxRunning: 1 });
+		await ready(a, b);
+		const created = await a.jobs.create({ ...OPTIONS, step_ms: 10_000 });
+		isJob(created);
+		const there = await b.jobs.get(created.id);
+		isJob(there);
+		const onB = watch(there);
+		expect(await b.jobs.create(OPTIONS)).toMatchObject({ status: 429 });
+		// Redis restarts with no persistence: every key is gone.
+		const raw = createClient({ url: redis.url });
+		await raw.connect();
+		await raw.flushDb();
+		await raw.close();
+		const events = await onB.events();
+		expect(events.some((e) => e.event === 'complete' || e.event === 'cancelled')).toBe(false);
+		await waitFor('b to forget it', async () => (await b.jobs.get(created.id)) === undefined);
+		await waitFor('a to forget it', async () => (await a.jobs.get(created.id)) === undefined);
+		isJob(await b.jobs.create(OPTIONS));
+	});
+
+	it('frees the place of a job whose hash cannot be read', async () => {
+		const a = instance({ maxRunning: 1 });
+		const b = instance({ maxRunning: 1 });
+		await ready(a, b);
+		const created = await a.jobs.create({ ...OPTIONS, step_ms: 10_000 });
+		isJob(created);
+		const raw = createClient({ url: redis.url });
+		await raw.connect();
+		await raw.hSet(`j${prefix}:job:${created.id}`, 'options', 'not json');
+		await raw.close();
+		// Its runner goes away; b takes the job over, cannot read it, and drops it.
+		a.jobs.dispose();
+		await a.bus.close();
+		await waitFor('a place to be free', async () => {
+			const made = await b.jobs.create(OPTIONS);
+			return !('ok' in made);
+		});
 	});
 });

@@ -11,9 +11,15 @@
  * - The job runs under the bus's fenced lease on that topic. Every instance is a candidate for
  *   every running job, so when the runner dies another takes the lease and goes on from the last
  *   event in Redis. Each event is appended by a script that checks the lease, the state and that
- *   the id is the next one, so no event is lost, sent twice or sent by a paused ex-runner.
+ *   the id is the one after the newest, so no event is lost, sent twice or sent by a paused
+ *   ex-runner. A runner that cannot reach Redis tries the same append again until its lease runs
+ *   out; whoever holds the lease next goes on from what Redis has.
+ * - Times are on Redis's clock (`TIME`, measured each scan), so a job's `duration_ms` is right
+ *   even when it was made on one host and finished on another.
  * - A cancel from any instance appends the `cancelled` event in one script; the runner's next
  *   append finds the job finished and stops. A finished job's keys expire after `TRAINING_TTL_MS`.
+ * - A job whose hash is gone (Redis lost its data) is dropped everywhere: its cap slot is freed,
+ *   and streams watching it are closed, so their clients reconnect and get `404`.
  *
  * The scripts name job keys they build from the prefix, so this needs one Redis, not a Redis
  * Cluster (as the bus does).
@@ -25,10 +31,11 @@ import type {
 	TrainingState
 } from '$lib/shared/contract';
 import { apiFailure, type ApiFailure } from '$lib/shared/errors';
-import { trainingPlan } from '$lib/shared/training';
+import { trainingPlan, type TrainingPlan } from '$lib/shared/training';
 import type { Lease } from '$lib/backend/bus';
 import type { Clock, TimerHandle } from '$lib/backend/timers';
 import {
+	cancelledEvent,
 	JobEvents,
 	jobInfo,
 	tooManyJobs,
@@ -57,7 +64,10 @@ const APPEND_EVENT = `
 local function append(meta, stream, running, id, event, data, maxlen, ttl, job)
 	local t = redis.call('TIME')
 	local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-	redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id .. '-0', 'e', event, 'd', data, 't', ms)
+	-- 'p': the id this event follows (a cancel's terminal id skips the progress it left out).
+	local previous = redis.call('HGET', meta, 'seq')
+	redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id .. '-0', 'e', event, 'd', data, 't', ms,
+		'p', previous)
 	if event == 'progress' then
 		redis.call('HSET', meta, 'seq', id, 'progressed', id)
 	else
@@ -91,13 +101,13 @@ return 1
 
 /**
  * The runner's append. KEYS: meta, stream, lease, running. ARGV: token, id, event, data, maxlen,
- * ttl, job id. 1 appended; 0 the lease is not the caller's; -1 the job has finished; -2 the id is
- * not after the newest (appended before).
+ * ttl, job id. 1 appended; 0 the lease is not the caller's; -1 the job has finished (or is gone);
+ * -2 the id is not the one after the newest (the caller reads where the job stands again).
  */
 const APPEND = redisScript(`${APPEND_EVENT}
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
 if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return -1 end
-if tonumber(ARGV[2]) <= tonumber(redis.call('HGET', KEYS[1], 'seq')) then return -2 end
+if tonumber(ARGV[2]) ~= tonumber(redis.call('HGET', KEYS[1], 'seq')) + 1 then return -2 end
 return append(KEYS[1], KEYS[2], KEYS[4], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 `);
 
@@ -107,6 +117,26 @@ if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
 return append(KEYS[1], KEYS[2], KEYS[3], ARGV[1], 'cancelled', ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `);
 
+/**
+ * Every kept job's fields, in one round trip, dropping index entries whose hash has expired.
+ * KEYS: index. ARGV: job key prefix, '1' for the fields (else it only drops). Flat reply: id,
+ * fields, id, fields… Costs one pass over the index in Redis: the kept jobs are those of the last
+ * TTL.
+ */
+const LIST = redisScript(`
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+	if ARGV[2] == '1' then
+		local fields = redis.call('HGETALL', ARGV[1] .. id)
+		if #fields == 0 then redis.call('ZREM', KEYS[1], id)
+		else table.insert(out, id); table.insert(out, fields) end
+	elseif redis.call('EXISTS', ARGV[1] .. id) == 0 then
+		redis.call('ZREM', KEYS[1], id)
+	end
+end
+return out
+`);
+
 /** A job's stream keeps at least this many entries: more than an instance reads in one go. */
 const STREAM_KEEPS = 10_000;
 
@@ -114,6 +144,7 @@ const STREAM_KEEPS = 10_000;
 interface JobMeta {
 	id: string;
 	options: TrainingOptions;
+	plan: TrainingPlan;
 	createdAt: number;
 	state: TrainingState;
 	progressed: number;
@@ -142,15 +173,17 @@ function toMeta(id: string, reply: unknown): JobMeta | null {
 						event: state as 'complete' | 'cancelled',
 						data: JSON.parse(fields.get('terminal') ?? 'null')
 					};
-		return { id, options, createdAt, state, progressed, terminal };
+		return { id, options, plan, createdAt, state, progressed, terminal };
 	} catch {
 		return null;
 	}
 }
 
-/** The job's last progress payload, from how many progress events it has sent. */
-function progressOf(meta: JobMeta): TrainingProgress | null {
-	return meta.progressed > 0 ? trainingPlan(meta.options).progressAt(meta.progressed) : null;
+/** The job's entry in `GET /api/training`, its progress from how many progress events it sent. */
+function infoOf(meta: JobMeta): TrainingJobInfo {
+	const progress: TrainingProgress | null =
+		meta.progressed > 0 ? meta.plan.progressAt(meta.progressed) : null;
+	return jobInfo(meta.id, meta.state, meta.createdAt, progress);
 }
 
 const unavailable = (): ApiFailure =>
@@ -171,6 +204,7 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 	const { bus, limits, clock } = options;
 	const retryMs = options.retryMs ?? 250;
 	const newId = options.newId ?? (() => crypto.randomUUID().replaceAll('-', ''));
+	const slowFactor = () => limits.slowFactor?.() ?? 1;
 	const prefix = bus.keys.prefix;
 	const key = {
 		job: (id: string) => `${prefix}job:${id}`,
@@ -185,6 +219,29 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 	const candidacies = new Map<string, () => void>();
 	let counts: Record<TrainingState, number> = { running: 0, complete: 0, cancelled: 0 };
 	let disposed = false;
+	let scans = 0;
+
+	// ---- Redis's clock: local time plus the offset of the quickest recent TIME round trip ----
+
+	const clockSamples: { rtt: number; offset: number }[] = [];
+	let offset = 0;
+	const redisNow = () => clock.now() + offset;
+
+	async function sampleClock(): Promise<void> {
+		const sent = clock.now();
+		const [seconds, micros] = ((await bus.send(['TIME'])) as string[]).map(Number);
+		const got = clock.now();
+		const redisMs = seconds! * 1000 + Math.floor(micros! / 1000);
+		clockSamples.push({ rtt: got - sent, offset: redisMs - (sent + got) / 2 });
+		if (clockSamples.length > 10) clockSamples.shift();
+		offset = clockSamples.reduce((best, s) => (s.rtt < best.rtt ? s : best)).offset;
+	}
+
+	/** Redis's time now, read from Redis first if no scan has read its clock yet. */
+	async function redisTime(): Promise<number> {
+		if (clockSamples.length === 0) await sampleClock();
+		return Math.round(redisNow());
+	}
 
 	async function readMeta(id: string): Promise<JobMeta | null> {
 		return toMeta(id, await bus.send(['HGETALL', key.job(id)]));
@@ -197,7 +254,7 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 			known.idle = false;
 			return known.job;
 		}
-		const job = new JobEvents(meta.id, trainingPlan(meta.options), meta.createdAt, limits.onSent);
+		const job = new JobEvents(meta.id, meta.plan, meta.createdAt, limits.onSent);
 		job.restore(meta.progressed, meta.terminal);
 		const entry: Mirror = { job, unsubscribe: () => {}, idle: false };
 		if (job.state === 'running') {
@@ -226,6 +283,27 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 		entry.unsubscribe();
 	}
 
+	/**
+	 * Brings a running mirror of a job no longer in the running set up to date with its hash: the
+	 * terminal event if its stream has not brought it, or, when the hash is gone, the end of every
+	 * stream watching it.
+	 */
+	async function reconcile(id: string, entry: Mirror): Promise<void> {
+		let meta: JobMeta | null;
+		try {
+			meta = await readMeta(id);
+		} catch {
+			return;
+		}
+		if (mirrors.get(id) !== entry || entry.job.state !== 'running') return;
+		if (meta === null) {
+			entry.job.closeAll('end');
+			forgetMirror(id);
+		} else if (meta.terminal) {
+			entry.job.apply(meta.terminal);
+		}
+	}
+
 	/** Becomes a candidate to run job `id`: whoever holds its lease runs it. */
 	function standFor(id: string): void {
 		if (disposed || candidacies.has(id)) return;
@@ -238,6 +316,17 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 	function withdraw(id: string): void {
 		candidacies.get(id)?.();
 		candidacies.delete(id);
+	}
+
+	/** Frees the cap slot and the index entry of a job whose hash is gone or unreadable. */
+	async function drop(id: string): Promise<void> {
+		withdraw(id);
+		await bus
+			.send(['SREM', key.running, id])
+			.then(() => bus.send(['ZREM', key.index, id]))
+			// An unreadable hash is kept for a look, then goes as a finished job's would.
+			.then(() => bus.send(['PEXPIRE', key.job(id), ttl]))
+			.catch(() => 0);
 	}
 
 	/**
@@ -261,10 +350,11 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 				return later(() => void resume(), retryMs);
 			}
 			if (stopped) return;
-			if (!meta || meta.state !== 'running') return withdraw(id);
-			view = new JobEvents(id, trainingPlan(meta.options), meta.createdAt);
+			if (!meta) return void drop(id);
+			if (meta.state !== 'running') return withdraw(id);
+			view = new JobEvents(id, meta.plan, meta.createdAt);
 			view.restore(meta.progressed, null);
-			later(step, view.plan.delayBefore(view.seq + 1) * (limits.slowFactor?.() ?? 1));
+			later(step, view.delayToNext(slowFactor()));
 		};
 
 		const append = async (event: JobEvent): Promise<void> => {
@@ -278,17 +368,15 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 					[token, String(event.id), event.event, JSON.stringify(event.data), maxlen, ttl, id]
 				);
 			} catch {
-				// Whether or not it reached Redis, the same event again is safe: -2 if it did.
+				// Whether or not it reached Redis, the same event again is safe: -2 if it did. This
+				// goes on until the lease runs out (`tokenOf` is then null).
 				return later(() => void append(event), retryMs);
 			}
 			if (stopped || !view) return;
 			if (result === 1) {
 				view.apply(event);
-				if (view.state === 'running') {
-					later(step, view.plan.delayBefore(view.seq + 1) * (limits.slowFactor?.() ?? 1));
-				} else {
-					withdraw(id);
-				}
+				if (view.state === 'running') later(step, view.delayToNext(slowFactor()));
+				else withdraw(id);
 			} else if (result === -2) {
 				await resume();
 			} else if (result === -1) {
@@ -299,7 +387,7 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 
 		const step = () => {
 			timer = null;
-			if (view) void append(view.nextEvent(clock.now()));
+			if (view) void append(view.nextEvent(redisNow()));
 		};
 
 		void resume();
@@ -309,10 +397,14 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 		};
 	}
 
-	/** Stands for every running job, withdraws from finished ones, and drops idle mirrors. */
+	/**
+	 * Stands for every running job and withdraws from finished ones, reconciles mirrors of jobs
+	 * that left the running set, drops idle mirrors, and now and then the index's expired entries.
+	 */
 	async function scan(): Promise<void> {
 		let running: string[];
 		try {
+			await sampleClock();
 			running = ((await bus.send(['SMEMBERS', key.running])) as string[]).map(String);
 		} catch {
 			return;
@@ -322,9 +414,13 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 		for (const id of running) standFor(id);
 		for (const id of [...candidacies.keys()]) if (!live.has(id)) withdraw(id);
 		for (const [id, entry] of mirrors) {
+			if (entry.job.state === 'running' && !live.has(id)) void reconcile(id, entry);
 			if (entry.job.watchers > 0) entry.idle = false;
 			else if (entry.idle || entry.job.state !== 'running') forgetMirror(id);
 			else entry.idle = true;
+		}
+		if (scans++ % 10 === 0) {
+			await bus.run(LIST, [key.index], [key.job(''), '0']).catch(() => null);
 		}
 	}
 
@@ -332,24 +428,33 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 	void scan();
 
 	async function list(): Promise<JobMeta[]> {
-		const ids = ((await bus.send(['ZRANGE', key.index, '0', '-1'])) as string[]).map(String);
-		const metas = await Promise.all(ids.map((id) => readMeta(id)));
-		const gone = ids.filter((_, i) => metas[i] === null);
-		if (gone.length > 0) await bus.send(['ZREM', key.index, ...gone]).catch(() => 0);
-		return metas.filter((meta) => meta !== null);
+		const reply = (await bus.run(LIST, [key.index], [key.job(''), '1'])) as unknown[];
+		const metas: JobMeta[] = [];
+		for (let i = 0; i + 1 < reply.length; i += 2) {
+			const meta = toMeta(String(reply[i]), reply[i + 1]);
+			if (meta) metas.push(meta);
+		}
+		return metas;
 	}
 
 	return {
 		async create(trainingOptions) {
 			const id = newId();
-			const createdAt = clock.now();
-			const options = trainingPlan(trainingOptions).options;
+			const plan = trainingPlan(trainingOptions);
+			let createdAt: number;
 			let result: unknown;
 			try {
+				createdAt = await redisTime();
 				result = await bus.run(
 					CREATE,
 					[key.running, key.index, key.job(id)],
-					[String(limits.maxRunning), id, JSON.stringify(options), String(createdAt), key.job('')]
+					[
+						String(limits.maxRunning),
+						id,
+						JSON.stringify(plan.options),
+						String(createdAt),
+						key.job('')
+					]
 				);
 			} catch {
 				return unavailable();
@@ -358,7 +463,8 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 			if (result !== 1) return apiFailure(500, 'internal', 'internal server error');
 			const job = mirror({
 				id,
-				options,
+				options: plan.options,
+				plan,
 				createdAt,
 				state: 'running',
 				progressed: 0,
@@ -385,8 +491,7 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 
 		async list(): Promise<TrainingJobInfo[] | ApiFailure> {
 			try {
-				const metas = await list();
-				return metas.map((meta) => jobInfo(meta.id, meta.state, meta.createdAt, progressOf(meta)));
+				return (await list()).map(infoOf);
 			} catch {
 				return unavailable();
 			}
@@ -398,9 +503,7 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 				meta = await readMeta(id);
 				if (!meta) return undefined;
 				if (meta.state !== 'running') return 'finished';
-				const event = new JobEvents(id, trainingPlan(meta.options), meta.createdAt).cancelEvent(
-					clock.now()
-				);
+				const event = cancelledEvent(meta.plan, meta.createdAt, await redisTime());
 				const done = await bus.run(
 					CANCEL,
 					[key.job(id), bus.keys.stream(key.topic(id)), key.running],
@@ -412,7 +515,7 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 				return unavailable();
 			}
 			withdraw(id);
-			return jobInfo(id, meta.state, meta.createdAt, progressOf(meta));
+			return infoOf(meta);
 		},
 
 		async countByState() {

@@ -92,11 +92,12 @@ export class JobEvents {
 
 	/** The `cancelled` event, were the job cancelled at `now`. */
 	cancelEvent(now: number): JobEvent {
-		return {
-			id: this.terminalId,
-			event: 'cancelled',
-			data: trainingCancelled(now - this.createdAt)
-		};
+		return cancelledEvent(this.plan, this.createdAt, now);
+	}
+
+	/** How long to wait before the next event, every step stretched by `slowFactor`. */
+	delayToNext(slowFactor = 1): number {
+		return this.plan.delayBefore(this.seq + 1) * slowFactor;
 	}
 
 	/**
@@ -191,6 +192,15 @@ export class JobEvents {
 	}
 }
 
+/** The `cancelled` event of a job made at `createdAt` from `plan`, were it cancelled at `now`. */
+export function cancelledEvent(plan: TrainingPlan, createdAt: number, now: number): JobEvent {
+	return {
+		id: plan.progressCount + 1,
+		event: 'cancelled',
+		data: trainingCancelled(now - createdAt)
+	};
+}
+
 /** A job's entry in `GET /api/training`. */
 export function jobInfo(
 	id: string,
@@ -240,10 +250,7 @@ export class TrainingJob extends JobEvents {
 	}
 
 	#schedule(): void {
-		this.#timer = this.clock.timeout(
-			() => this.#advance(),
-			this.plan.delayBefore(this.seq + 1) * this.slowFactor()
-		);
+		this.#timer = this.clock.timeout(() => this.#advance(), this.delayToNext(this.slowFactor()));
 	}
 
 	#advance(): void {
