@@ -75,6 +75,12 @@ export interface FeedBus {
 	read<T>(topic: string, afterId: number, limit: number): Promise<FeedMessage<T>[] | null>;
 	/** The newest `count` events of `topic`, oldest first ([] in memory: the hub holds them). */
 	tail<T>(topic: string, count: number): Promise<FeedMessage<T>[]>;
+	/**
+	 * With a shared log: true while some instance runs `topic`'s producer (holds its lease), so the
+	 * log's newest events are the feed's current state rather than what it was when everyone left.
+	 * Absent: always true.
+	 */
+	hasProducer?(topic: string): Promise<boolean>;
 	/** The bus's state for health and metrics. */
 	status(): BusStatus;
 	/** Stops reading and releases every lease. */

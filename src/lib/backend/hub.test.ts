@@ -332,6 +332,8 @@ describe('Hub coalescing', () => {
  */
 function sharedBus() {
 	const log: FeedMessage[] = [];
+	/** Whether some instance produces the feed now (holds its lease). */
+	const state = { producing: true };
 	const inner = createMemoryBus({ idStart: 100 });
 	inner.subscribe('t', (message) => log.push(message));
 	const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 1));
@@ -343,9 +345,10 @@ function sharedBus() {
 			if (!first || after < first.id - 1) return later(null);
 			return later(log.filter((m) => m.id > after).slice(0, limit) as FeedMessage<T>[]);
 		},
-		tail: <T>(_topic: string, count: number) => later(log.slice(-count) as FeedMessage<T>[])
+		tail: <T>(_topic: string, count: number) => later(log.slice(-count) as FeedMessage<T>[]),
+		hasProducer: () => later(state.producing)
 	};
-	return { bus, log };
+	return { bus, log, state };
 }
 
 describe('Hub over a shared log', () => {
@@ -408,5 +411,33 @@ describe('Hub over a shared log', () => {
 		await second.ready();
 		await new Promise((resolve) => setTimeout(resolve, 5));
 		expect((await reader.events()).map((e) => e.id)).toEqual(['104', '105', '106']);
+	});
+
+	it('takes its snapshot from the log only while another instance produces the feed', async () => {
+		const { bus, state } = sharedBus();
+		const a = manualProducer();
+		const first = new Hub<number>('t', a.producer, bus, { replayCapacity: 10 });
+		const unlisten = first.listen(() => {});
+		a.emit(1, 'A'); // 101
+		a.emit(2, 'B'); // 102
+		// Everyone leaves: the log's newest events are now what the feed was, not what it is.
+		unlisten();
+		state.producing = false;
+		const b = manualProducer();
+		const second = new Hub<number>('t', b.producer, bus, { replayCapacity: 10 });
+		const fresh = connection();
+		const freshReader = collect(fresh.stream);
+		second.join(fresh, { lastEventId: null });
+		const past = connection();
+		const pastReader = collect(past.stream);
+		second.join(past, { lastEventId: null, history: 5 });
+		await second.ready();
+		await new Promise((resolve) => setTimeout(resolve, 5));
+		// No stale snapshot; history, asked for, is still the log's past.
+		expect(await freshReader.events()).toEqual([]);
+		expect((await pastReader.events()).map((e) => e.id)).toEqual(['101', '102']);
+		// This hub's producer sends the current state, and that is what the client gets first.
+		b.emit(3, 'A');
+		expect((await freshReader.events()).map((e) => [e.id, e.data])).toEqual([['103', '3']]);
 	});
 });

@@ -319,27 +319,35 @@ export class Hub<T> {
 		};
 	}
 
-	/** Fills the buffer from the shared log's newest events; joins meanwhile wait for it. */
+	/**
+	 * Fills the buffer from the shared log's newest events; joins meanwhile wait for it. They are
+	 * the snapshot too while another instance produces the feed; when none does (everyone left a
+	 * while ago), they are only the past, and this hub's producer sends the current state.
+	 */
 	#preload(): void {
 		const waiting: (() => void)[] = (this.#waiting = []);
 		const finish = () => {
 			if (this.#waiting === waiting) this.#waiting = null;
 			for (const serve of waiting) serve();
 		};
-		this.bus.tail<T>(this.topic, this.options.replayCapacity).then((messages) => {
-			// Live events may have arrived meanwhile: keep only what is older than them.
-			const firstLive = this.#buffer[0]?.id ?? Infinity;
-			const older = messages.filter((m) => m.id < firstLive);
-			const entries = older.map((message) => this.#entry(message));
-			this.#buffer.unshift(...entries);
-			while (this.#buffer.length > this.options.replayCapacity) this.#buffer.shift();
-			for (const entry of entries) {
-				const newer = this.#latest.get(entry.event);
-				if (!newer || newer.id < entry.id) this.#latest.set(entry.event, entry);
-			}
-			if (this.#lastId < (entries.at(-1)?.id ?? 0)) this.#lastId = entries.at(-1)!.id;
-			finish();
-		}, finish);
+		const current = this.bus.hasProducer?.(this.topic).catch(() => false) ?? true;
+		Promise.all([this.bus.tail<T>(this.topic, this.options.replayCapacity), current]).then(
+			([messages, isCurrent]) => {
+				// Live events may have arrived meanwhile: keep only what is older than them.
+				const firstLive = this.#buffer[0]?.id ?? Infinity;
+				const older = messages.filter((m) => m.id < firstLive);
+				const entries = older.map((message) => this.#entry(message));
+				this.#buffer.unshift(...entries);
+				while (this.#buffer.length > this.options.replayCapacity) this.#buffer.shift();
+				for (const entry of isCurrent ? entries : []) {
+					const newer = this.#latest.get(entry.event);
+					if (!newer || newer.id < entry.id) this.#latest.set(entry.event, entry);
+				}
+				if (this.#lastId < (entries.at(-1)?.id ?? 0)) this.#lastId = entries.at(-1)!.id;
+				finish();
+			},
+			finish
+		);
 	}
 
 	#entry(message: FeedMessage<T>): HubEntry<T> {

@@ -256,6 +256,19 @@ describe('redis bus', () => {
 		expect(a.status().leases).toEqual(['restart']);
 	});
 
+	it('says whether some instance produces a topic: while its lease is held, and not after', async () => {
+		prefix++;
+		const a = bus();
+		const b = bus();
+		await waitFor('the buses to be ok', () => [a, b].every((x) => x.status().state === 'ok'));
+		expect(await b.hasProducer!('who')).toBe(false);
+		const release = a.lead('who', () => () => {});
+		await waitFor('a to hold the lease', () => a.status().leases.includes('who'));
+		expect(await b.hasProducer!('who')).toBe(true);
+		release();
+		await waitFor('the lease to be given up', async () => !(await b.hasProducer!('who')));
+	});
+
 	it('logs an error reply once, and it does not hide the next outage from the log', async () => {
 		prefix++;
 		const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});

@@ -642,6 +642,15 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			}
 		},
 
+		async hasProducer(topic) {
+			try {
+				return (await client.sendCommand(['EXISTS', key.lease(topic)])) === 1;
+			} catch (error) {
+				fail(error);
+				return false;
+			}
+		},
+
 		keys: { prefix, stream: key.stream, lease: key.lease },
 
 		async send(args) {
