@@ -644,7 +644,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 
 		async hasProducer(topic) {
 			try {
-				return (await client.sendCommand(['EXISTS', key.lease(topic)])) === 1;
+				return Number(await client.sendCommand(['EXISTS', key.lease(topic)])) === 1;
 			} catch (error) {
 				fail(error);
 				return false;
