@@ -4,7 +4,8 @@
  *
  * 1. StockTicker: builds two tiny Svelte 5 + Vite apps, one empty and one that imports only
  *    `StockTicker` from the packed package (the `npm pack` tarball, unpacked into node_modules as
- *    an installed dependency would be), and reports the gzip difference (target: at most 8 KB).
+ *    an installed dependency would be), and reports the gzip difference (target: at most 11 KB,
+ *    issue 12's budget with cross-tab sharing included; an earlier goal of 8 KB was never met).
  * 2. Dashboard: starts the built server (`build/`), loads `/`, and sums the gzip sizes of the
  *    JavaScript the page loads initially: the entry scripts and every `modulepreload` (in the
  *    `Link` header or the HTML), which SvelteKit emits for the page's whole static import graph
@@ -34,7 +35,7 @@ import { freePort, trackChild } from './lib/proc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KB = 1024;
-const TARGETS = { stockTickerBytes: 8 * KB, dashboardJsBytes: 45 * KB };
+const TARGETS = { stockTickerBytes: 11 * KB, dashboardJsBytes: 45 * KB };
 
 /** @param {string | Buffer} content */
 const gzipSize = (content) => gzipSync(content).byteLength;
