@@ -226,18 +226,19 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			// One line per outage, not one per reconnect attempt or failed command.
 			if (!outage) console.warn(`[live-feeds] redis bus: ${error.message}`);
 		});
-	/** Error replies already reported: each is logged once, so one bad key cannot fill the log. */
-	const replies = new Set<string>();
+	/** When each error reply was last logged: once a minute each, so one bad key cannot fill the log. */
+	const replies = new Map<string, number>();
 	const fail = (error: unknown) => {
 		errors++;
 		if (error instanceof ErrorReply) {
 			// Redis answered: the connection is fine, so this is no outage (which would mute the
 			// log until the next reconnect).
-			if (options.onError) options.onError(error);
-			else if (replies.size < 100 && !replies.has(error.message)) {
-				replies.add(error.message);
-				console.warn(`[live-feeds] redis bus: ${error.message}`);
-			}
+			if (options.onError) return options.onError(error);
+			const at = now();
+			if ((replies.get(error.message) ?? -Infinity) > at - 60_000) return;
+			if (replies.size >= 100) replies.clear();
+			replies.set(error.message, at);
+			console.warn(`[live-feeds] redis bus: ${error.message}`);
 			return;
 		}
 		report(error instanceof Error ? error : new Error(String(error)));
@@ -292,6 +293,8 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 	// ---- reading: one XREAD loop for every topic this instance listens to ----
 
 	const topics = new Map<string, TopicReader>();
+	/** How many lease candidates this instance has per topic. */
+	const led = new Map<string, number>();
 	/** Newest id seen per topic (published or read): the floor of a sequence Redis lost. */
 	const newest = new Map<string, number>();
 	let readerId: number | null = null;
@@ -310,8 +313,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 	}
 
 	/** True while this instance reads or leads `topic`: the topics whose newest id it keeps. */
-	const tracked = (topic: string) =>
-		topics.has(topic) || [...candidates].some((c) => c.topic === topic);
+	const tracked = (topic: string) => topics.has(topic) || (led.get(topic) ?? 0) > 0;
 	const seen = (topic: string, id: number) => {
 		if (id > (newest.get(topic) ?? 0) && tracked(topic)) newest.set(topic, id);
 	};
@@ -509,6 +511,8 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 		if (candidate.released) return;
 		candidate.released = true;
 		candidates.delete(candidate);
+		if ((led.get(candidate.topic) ?? 0) <= 1) led.delete(candidate.topic);
+		else led.set(candidate.topic, led.get(candidate.topic)! - 1);
 		untrack(candidate.topic);
 		const wasHeld = candidate.held;
 		lose(candidate);
@@ -589,6 +593,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 			};
 			tokens.set(candidate.lease, candidate);
 			candidates.add(candidate);
+			led.set(topic, (led.get(topic) ?? 0) + 1);
 			void tend(candidate);
 			return () => void releaseCandidate(candidate);
 		},

@@ -43,6 +43,7 @@ import {
 	type JobLimits,
 	type TrainingJobs
 } from '$lib/backend/training/jobs';
+import { ErrorReply } from 'redis';
 import { redisScript, type RedisBus } from './redis-bus';
 
 /** Options of the Redis job store. */
@@ -65,7 +66,7 @@ local function append(meta, stream, running, id, event, data, maxlen, ttl, job)
 	local t = redis.call('TIME')
 	local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 	-- 'p': the id this event follows (a cancel's terminal id skips the progress it left out).
-	local previous = redis.call('HGET', meta, 'seq')
+	local previous = redis.call('HGET', meta, 'seq') or '0'
 	redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id .. '-0', 'e', event, 'd', data, 't', ms,
 		'p', previous)
 	if event == 'progress' then
@@ -102,12 +103,15 @@ return 1
 /**
  * The runner's append. KEYS: meta, stream, lease, running. ARGV: token, id, event, data, maxlen,
  * ttl, job id. 1 appended; 0 the lease is not the caller's; -1 the job has finished (or is gone);
- * -2 the id is not the one after the newest (the caller reads where the job stands again).
+ * -2 the id is not the one after the newest (the caller reads where the job stands again); -3 the
+ * hash has no newest id (unusable: the caller drops the job).
  */
 const APPEND = redisScript(`${APPEND_EVENT}
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
 if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return -1 end
-if tonumber(ARGV[2]) ~= tonumber(redis.call('HGET', KEYS[1], 'seq')) + 1 then return -2 end
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if not seq then return -3 end
+if tonumber(ARGV[2]) ~= seq + 1 then return -2 end
 return append(KEYS[1], KEYS[2], KEYS[4], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 `);
 
@@ -299,9 +303,14 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 		if (meta === null) {
 			entry.job.closeAll('end');
 			forgetMirror(id);
-		} else if (meta.terminal) {
-			entry.job.apply(meta.terminal);
+			return;
 		}
+		// Progress first (`apply` sends the events between from the plan), then the end.
+		if (meta.progressed > entry.job.seq) {
+			const last = meta.progressed;
+			entry.job.apply({ id: last, event: 'progress', data: meta.plan.progressAt(last) });
+		}
+		if (meta.terminal) entry.job.apply(meta.terminal);
 	}
 
 	/** Becomes a candidate to run job `id`: whoever holds its lease runs it. */
@@ -321,11 +330,15 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 	/** Frees the cap slot and the index entry of a job whose hash is gone or unreadable. */
 	async function drop(id: string): Promise<void> {
 		withdraw(id);
+		// Streams here end now; other instances' end when the hash expires (`reconcile`).
+		mirrors.get(id)?.job.closeAll('end');
+		forgetMirror(id);
 		await bus
 			.send(['SREM', key.running, id])
 			.then(() => bus.send(['ZREM', key.index, id]))
 			// An unreadable hash is kept for a look, then goes as a finished job's would.
 			.then(() => bus.send(['PEXPIRE', key.job(id), ttl]))
+			.then(() => bus.send(['PEXPIRE', bus.keys.stream(key.topic(id)), ttl]))
 			.catch(() => 0);
 	}
 
@@ -367,7 +380,9 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 					[key.job(id), bus.keys.stream(key.topic(id)), bus.keys.lease(key.topic(id)), key.running],
 					[token, String(event.id), event.event, JSON.stringify(event.data), maxlen, ttl, id]
 				);
-			} catch {
+			} catch (error) {
+				// The script failed in Redis (a job hash it cannot use): no retry can succeed.
+				if (error instanceof ErrorReply && error.message.startsWith('ERR')) return void drop(id);
 				// Whether or not it reached Redis, the same event again is safe: -2 if it did. This
 				// goes on until the lease runs out (`tokenOf` is then null).
 				return later(() => void append(event), retryMs);
@@ -381,6 +396,8 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 				await resume();
 			} else if (result === -1) {
 				withdraw(id);
+			} else if (result === -3) {
+				await drop(id);
 			}
 			// 0: the lease is someone else's now; the bus stops this run.
 		};

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SystemSample } from '$lib/shared/contract';
 import { seededRandom } from '$lib/shared/random';
 import type { Backend, BackendOptions } from '$lib/backend/backend';
-import { JobStore, type TrainingJobs } from '$lib/backend/training/jobs';
+import { JobStore, type JobEvents, type TrainingJobs } from '$lib/backend/training/jobs';
 import { parseEvents } from '$lib/backend/testing';
 import { createServerBackend } from '../backend';
 import { readConfig } from '../config';
@@ -217,6 +217,43 @@ describe('the direct path', () => {
 		expect(fellThrough).toEqual(['GET /api/training/abcdefgh12345678/events']);
 		expect(logged).toHaveBeenCalledTimes(1);
 		expect(String(logged.mock.calls[0]![1])).toContain('the store exploded');
+		logged.mockRestore();
+	});
+
+	it('ends a stream that fails after its headers went out, and never hands it on', async () => {
+		const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+		const { port, fellThrough, backend } = await serve({}, (limits, clock): TrainingJobs => {
+			const store = new JobStore(limits, clock);
+			const broken = {
+				isSeenToEnd: () => false,
+				join: () => {
+					throw new Error('the join exploded');
+				}
+			} as unknown as JobEvents;
+			return sharedStore(store, async () => broken);
+		});
+		const outcome = await new Promise<string>((resolve) => {
+			const req = http.get({
+				host: '127.0.0.1',
+				port,
+				path: '/api/training/abcdefgh12345678/events'
+			});
+			req.on('response', (res) => {
+				res.on('data', () => {});
+				res.on('end', () => resolve(`ended ${res.statusCode}`));
+				res.on('error', () => resolve(`reset ${res.statusCode}`));
+				res.on('aborted', () => resolve(`reset ${res.statusCode}`));
+			});
+			req.on('error', () => resolve('reset before headers'));
+		});
+		// The body has no length: a destroyed socket is its end, as far as the client can tell.
+		expect(outcome).toMatch(/^(ended|reset) 200$/);
+		expect(fellThrough).toEqual([]);
+		await new Promise<void>((resolve) => {
+			const poll = () => (backend.streams.size === 0 ? resolve() : setTimeout(poll, 5));
+			poll();
+		});
+		expect(String(logged.mock.calls[0]![1])).toContain('the join exploded');
 		logged.mockRestore();
 	});
 

@@ -50,9 +50,17 @@ export function createDirectHandler(
 ): DirectHandler {
 	const serve = directServe(backend, settings);
 	return (req, res, next) => {
+		let handedOn = false;
 		const handOn = () => {
-			// A client that left while its job was looked up needs no answer.
-			if (!res.headersSent && !res.destroyed) next();
+			// Once only, and not to a client that left while its job was looked up.
+			if (handedOn || res.headersSent || res.destroyed) return;
+			handedOn = true;
+			try {
+				next();
+			} catch (error) {
+				console.error('[live-feeds] the next handler failed:', error);
+				res.destroy();
+			}
 		};
 		const failed = (error: unknown) => {
 			console.error('[live-feeds] direct path failed:', error);
@@ -66,7 +74,7 @@ export function createDirectHandler(
 			return failed(error);
 		}
 		if (served === false) return next();
-		if (served !== true) served.then((done) => done || handOn(), failed).catch(failed);
+		if (served !== true) served.then((done) => done || handOn(), failed);
 	};
 }
 
