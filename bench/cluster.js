@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import { allocatorEnv } from '../server/allocator.js';
 import { LoadGenerator } from './lib/loadgen.js';
 import {
 	freePort,
@@ -217,7 +218,11 @@ async function idleConnections(/** @type {string} */ redisUrl) {
 		const port = await freePort();
 		servers.push(
 			await startServer(
-				{ name: `instance ${i + 1}`, entry: `${ROOT}server/index.js`, env },
+				{
+					name: `instance ${i + 1}`,
+					entry: `${ROOT}server/index.js`,
+					env: { ...allocatorEnv(), ...env }
+				},
 				{ port, readyTimeoutMs: 60_000 }
 			)
 		);

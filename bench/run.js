@@ -20,6 +20,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allocatorEnv } from '../server/allocator.js';
 import { USAGE, parseArgs } from './lib/args.js';
 import { LoadGenerator } from './lib/loadgen.js';
 import { killAllChildren, readMachineCpu, sleep } from './lib/proc.js';
@@ -63,7 +64,8 @@ const SERVERS = {
 		key: 'a',
 		name: 'Live Feeds, direct path (server/index.js)',
 		entry: path.join(ROOT, 'server', 'index.js'),
-		env: LIVE_FEEDS_ENV,
+		// As `npm start` runs it.
+		env: { ...allocatorEnv(), ...LIVE_FEEDS_ENV },
 		paths: { idle: LIVE_FEEDS_IDLE }
 	},
 	'a-endpoints': {

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allocatorEnv } from '../server/allocator.js';
 import { nginxConf } from './nginx-conf.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -126,6 +127,8 @@ async function main() {
 	for (let i = 1; i <= count; i++) {
 		const instancePort = await freePort();
 		start(`instance ${i}`, process.execPath, ['server/index.js'], {
+			// As `npm start` runs it.
+			...allocatorEnv(),
 			HOST: '127.0.0.1',
 			PORT: String(instancePort),
 			REDIS_URL: redisUrl,

@@ -29,6 +29,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, killAllChildren, trackChild } from '../bench/lib/proc.js';
+import { allocatorEnv } from '../server/allocator.js';
 import { StreamClients } from '../tests/integration/faults/lib/stream-clients.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -92,7 +93,9 @@ async function startServer() {
 		{
 			cwd: ROOT,
 			env: {
+				// As `npm start` runs it.
 				...process.env,
+				...allocatorEnv(),
 				HOST: '127.0.0.1',
 				PORT: String(port),
 				LIVE_FEEDS_SOAK: '1',

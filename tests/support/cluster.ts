@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Health } from '../../src/lib/shared/contract';
 import { copyBuild, waitFor } from '../integration/server/app';
+import { allocatorEnv } from '../../server/allocator.js';
 import { startProcess, type Started } from './processes';
 import { startRedis, type StartedRedis } from './redis';
 
@@ -62,7 +63,7 @@ export async function startCluster(
 	};
 	try {
 		redis = await startRedis();
-		const env = { ...FAST_CLUSTER_ENV, REDIS_URL: redis.url, ...options.env };
+		const env = { ...allocatorEnv(), ...FAST_CLUSTER_ENV, REDIS_URL: redis.url, ...options.env };
 		const starting = Array.from({ length: options.count ?? 3 }, () =>
 			startProcess({
 				command: process.execPath,

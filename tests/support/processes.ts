@@ -3,6 +3,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { allocatorEnv } from '../../server/allocator.js';
 
 /** A port that was free a moment ago (the OS picks it; a server then binds it at once). */
 export async function freePort(): Promise<number> {
@@ -98,7 +99,7 @@ export function startBuiltServer(
 	return startProcess({
 		command: process.execPath,
 		args: ['server/index.js'],
-		env,
+		env: { ...allocatorEnv(), ...env },
 		port,
 		readyPath: '/api/health'
 	});
