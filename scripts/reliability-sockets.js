@@ -245,7 +245,9 @@ RSS is read from \`/proc/<pid>/status\` after a GC triggered in the server (SIGU
 \`scripts/soak-gc.js\`, preloaded only by the soak). The heap used after GC is the leak figure. RSS
 also holds what V8 and the allocator keep once they have used it, and does not give back: the
 server runs with V8's young generation at its ceiling from the start (\`--min-semi-space-size=16\`,
-the size it grows to anyway under this load), and the cycles start only after warm-up rounds at
+the size it grows to anyway under this load) and with \`npm start\`'s \`MALLOC_MMAP_THRESHOLD_=65536\`
+(\`server/allocator.js\`; without it glibc's heap kept freed socket buffers, and the same 100,000
+cycles grew RSS by 15.5 MB), and the cycles start only after warm-up rounds at
 the same pace have stopped growing RSS and V8's heap (less than 1 MB each over a round). ${soakWarmup}
 
 ${soak}${soakFailures}${END}`;
