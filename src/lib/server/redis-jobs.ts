@@ -24,12 +24,7 @@
  * The scripts name job keys they build from the prefix, so this needs one Redis, not a Redis
  * Cluster (as the bus does).
  */
-import type {
-	TrainingJobInfo,
-	TrainingOptions,
-	TrainingProgress,
-	TrainingState
-} from '$lib/shared/contract';
+import type { TrainingJobInfo, TrainingOptions, TrainingState } from '$lib/shared/contract';
 import { apiFailure, type ApiFailure } from '$lib/shared/errors';
 import { trainingPlan, type TrainingPlan } from '$lib/shared/training';
 import type { Lease } from '$lib/backend/bus';
@@ -38,6 +33,7 @@ import {
 	cancelledEvent,
 	JobEvents,
 	jobInfo,
+	lastProgress,
 	tooManyJobs,
 	type JobEvent,
 	type JobLimits,
@@ -147,7 +143,7 @@ const STREAM_KEEPS = 10_000;
 /** A job as its hash holds it. */
 interface JobMeta {
 	id: string;
-	options: TrainingOptions;
+	/** Made from the job's options. */
 	plan: TrainingPlan;
 	createdAt: number;
 	state: TrainingState;
@@ -177,17 +173,15 @@ function toMeta(id: string, reply: unknown): JobMeta | null {
 						event: state as 'complete' | 'cancelled',
 						data: JSON.parse(fields.get('terminal') ?? 'null')
 					};
-		return { id, options, plan, createdAt, state, progressed, terminal };
+		return { id, plan, createdAt, state, progressed, terminal };
 	} catch {
 		return null;
 	}
 }
 
-/** The job's entry in `GET /api/training`, its progress from how many progress events it sent. */
+/** The job's entry in `GET /api/training`. */
 function infoOf(meta: JobMeta): TrainingJobInfo {
-	const progress: TrainingProgress | null =
-		meta.progressed > 0 ? meta.plan.progressAt(meta.progressed) : null;
-	return jobInfo(meta.id, meta.state, meta.createdAt, progress);
+	return jobInfo(meta.id, meta.state, meta.createdAt, lastProgress(meta.plan, meta.progressed));
 }
 
 const unavailable = (): ApiFailure =>
@@ -480,7 +474,6 @@ export function createRedisJobs(options: RedisJobsOptions): TrainingJobs {
 			if (result !== 1) return apiFailure(500, 'internal', 'internal server error');
 			const job = mirror({
 				id,
-				options: plan.options,
 				plan,
 				createdAt,
 				state: 'running',

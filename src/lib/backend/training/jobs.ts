@@ -62,7 +62,7 @@ export class JobEvents {
 
 	/** The newest `progress` payload, or null before the first. */
 	get progress(): TrainingProgress | null {
-		return this.#progressed > 0 ? this.plan.progressAt(this.#progressed) : null;
+		return lastProgress(this.plan, this.#progressed);
 	}
 
 	/** Streams watching the job now. */
@@ -190,6 +190,11 @@ export class JobEvents {
 			this.onSent({ writes: written, deliveries: written, bytes: written * bytes.byteLength });
 		}
 	}
+}
+
+/** The newest `progress` payload of a job that has sent `progressed` of them, or null before the first. */
+export function lastProgress(plan: TrainingPlan, progressed: number): TrainingProgress | null {
+	return progressed > 0 ? plan.progressAt(progressed) : null;
 }
 
 /** The `cancelled` event of a job made at `createdAt` from `plan`, were it cancelled at `now`. */
