@@ -85,6 +85,40 @@ function watch(job: JobEvents, lastEventId: number | null = null) {
 	};
 }
 
+/**
+ * Makes a job on `a`, watches it from `b`, and once `b` has seen `progressBefore` progress events
+ * takes `a` away (its runner stops and its lease is given up); resolves with what `b`'s watcher got.
+ */
+async function watchThroughTakeover(
+	a: ReturnType<typeof instance>,
+	b: ReturnType<typeof instance>,
+	progressBefore: number
+): Promise<ParsedEvent[]> {
+	await ready(a, b);
+	const created = await a.jobs.create({ ...OPTIONS, step_ms: 40 });
+	isJob(created);
+	const there = await b.jobs.get(created.id);
+	isJob(there);
+	const onB = watch(there);
+	await waitFor(`${progressBefore} progress events`, () => there.seq >= progressBefore);
+	a.jobs.dispose();
+	await a.bus.close();
+	return onB.events();
+}
+
+const rawRedis = () => createClient({ url: redis.url });
+
+/** Runs `fn` with a plain client on the test's Redis, for poking at keys. */
+async function withRawRedis(fn: (raw: ReturnType<typeof rawRedis>) => Promise<unknown>) {
+	const raw = rawRedis();
+	await raw.connect();
+	try {
+		await fn(raw);
+	} finally {
+		await raw.close();
+	}
+}
+
 /** The ids and names of a stream's events. */
 const idsOf = (events: ParsedEvent[]) => events.map((e) => [Number(e.id), e.event]);
 /** What a whole job sends: progress 1..N, then `complete` with id N + 1. */
@@ -178,19 +212,8 @@ describe('training jobs on Redis', () => {
 	});
 
 	it('goes on from its last event on another instance when its runner stops, with no gap', async () => {
-		const a = instance();
 		const b = instance();
-		await ready(a, b);
-		const created = await a.jobs.create({ ...OPTIONS, step_ms: 40 });
-		isJob(created);
-		const there = await b.jobs.get(created.id);
-		isJob(there);
-		const onB = watch(there);
-		await waitFor('three progress events', () => there.seq >= 3);
-		// Instance a goes away: its runner stops and its lease is given up.
-		a.jobs.dispose();
-		await a.bus.close();
-		const events = await onB.events();
+		const events = await watchThroughTakeover(instance(), b, 3);
 		expect(idsOf(events)).toEqual(WHOLE_JOB);
 		// Its new runner gives the lease up once the job is complete.
 		await waitFor('b to give up the lease', () => b.bus.status().leases.length === 0);
@@ -240,18 +263,8 @@ describe('training jobs on Redis', () => {
 		const fast: Clock = Object.assign(Object.create(base) as Clock, {
 			now: () => base.now() + 3_600_000
 		});
-		const a = instance({ clock: fast });
 		const b = instance();
-		await ready(a, b);
-		const created = await a.jobs.create({ ...OPTIONS, step_ms: 40 });
-		isJob(created);
-		const there = await b.jobs.get(created.id);
-		isJob(there);
-		const onB = watch(there);
-		await waitFor('two progress events', () => there.seq >= 2);
-		a.jobs.dispose();
-		await a.bus.close();
-		const events = await onB.events();
+		const events = await watchThroughTakeover(instance({ clock: fast }), b, 2);
 		expect(idsOf(events)).toEqual(WHOLE_JOB);
 		const { duration_ms } = JSON.parse(events.at(-1)!.data) as { duration_ms: number };
 		// The job's own schedule is the least it can take; an hour's skew would be far off.
@@ -273,10 +286,7 @@ describe('training jobs on Redis', () => {
 		const onB = watch(there);
 		expect(await b.jobs.create(OPTIONS)).toMatchObject({ status: 429 });
 		// Redis restarts with no persistence: every key is gone.
-		const raw = createClient({ url: redis.url });
-		await raw.connect();
-		await raw.flushDb();
-		await raw.close();
+		await withRawRedis((raw) => raw.flushDb());
 		const events = await onB.events();
 		expect(events.some((e) => e.event === 'complete' || e.event === 'cancelled')).toBe(false);
 		await waitFor('b to forget it', async () => (await b.jobs.get(created.id)) === undefined);
@@ -291,10 +301,7 @@ describe('training jobs on Redis', () => {
 		await ready(a, b);
 		const created = await a.jobs.create({ ...OPTIONS, step_ms: 10_000 });
 		isJob(created);
-		const raw = createClient({ url: redis.url });
-		await raw.connect();
-		await raw.hSet(`j${prefix}:job:${created.id}`, 'options', 'not json');
-		await raw.close();
+		await withRawRedis((raw) => raw.hSet(`j${prefix}:job:${created.id}`, 'options', 'not json'));
 		// Its runner goes away; b takes the job over, cannot read it, and drops it.
 		a.jobs.dispose();
 		await a.bus.close();
@@ -309,10 +316,7 @@ describe('training jobs on Redis', () => {
 		await ready(a);
 		const created = await a.jobs.create({ ...OPTIONS, step_ms: 100 });
 		isJob(created);
-		const raw = createClient({ url: redis.url });
-		await raw.connect();
-		await raw.hDel(`j${prefix}:job:${created.id}`, 'seq');
-		await raw.close();
+		await withRawRedis((raw) => raw.hDel(`j${prefix}:job:${created.id}`, 'seq'));
 		// The runner's next append cannot tell where the job stands: it drops the job.
 		await waitFor('a place to be free', async () => !('ok' in (await a.jobs.create(OPTIONS))));
 	});

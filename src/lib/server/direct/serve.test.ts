@@ -10,6 +10,7 @@ import { createServerBackend } from '../backend';
 import { readConfig } from '../config';
 import { clientAddress } from './client-address';
 import { createDirectHandler } from './serve';
+import { waitFor } from '../../../../tests/integration/server/app';
 
 const sample: SystemSample = {
 	cpu_percent: 1,
@@ -178,10 +179,7 @@ describe('the direct path', () => {
 	it('leaves a refused connection to the next handler, which answers the cap', async () => {
 		const { port, fellThrough, backend } = await serve({ MAX_CONNECTIONS_PER_CLIENT: '1' });
 		const first = read(port, '/api/feeds/time', () => false);
-		await new Promise<void>((resolve) => {
-			const poll = () => (backend.streams.size === 1 ? resolve() : setTimeout(poll, 5));
-			poll();
-		});
+		await waitFor('one stream to be open', () => backend.streams.size === 1);
 		const second = await read(port, '/api/feeds/time', () => false);
 		expect(second.status).toBe(299);
 		expect(fellThrough).toEqual(['GET /api/feeds/time']);
@@ -249,10 +247,7 @@ describe('the direct path', () => {
 		// The body has no length: a destroyed socket is its end, as far as the client can tell.
 		expect(outcome).toMatch(/^(ended|reset) 200$/);
 		expect(fellThrough).toEqual([]);
-		await new Promise<void>((resolve) => {
-			const poll = () => (backend.streams.size === 0 ? resolve() : setTimeout(poll, 5));
-			poll();
-		});
+		await waitFor('every stream to be closed', () => backend.streams.size === 0);
 		expect(String(logged.mock.calls[0]![1])).toContain('the join exploded');
 		logged.mockRestore();
 	});
@@ -273,10 +268,7 @@ describe('the direct path', () => {
 	it('ends the connection and frees it when the client goes away', async () => {
 		const { port, backend } = await serve();
 		await read(port, '/api/feeds/time', (t) => t.includes('data:'));
-		await new Promise<void>((resolve) => {
-			const poll = () => (backend.streams.size === 0 ? resolve() : setTimeout(poll, 5));
-			poll();
-		});
+		await waitFor('every stream to be closed', () => backend.streams.size === 0);
 		expect(backend.time.size).toBe(0);
 		expect(backend.time.running).toBe(false);
 	});
