@@ -75,34 +75,58 @@ describe('systemProducer', () => {
 		stop();
 	});
 
-	it('starts each reading as late as its recent readings allow, and sends it on the boundary', async () => {
-		// Readings take 40 ms; each is stamped when it ends, as the real sampler does.
+	/**
+	 * Runs a 1000 ms producer for 4 s over readings that take `durationMs(n)` for the n-th (from 0),
+	 * each stamped when it ends as the real sampler does; returns when each sample was sent, and its
+	 * age then.
+	 */
+	async function sendTimes(durationMs: (n: number) => number) {
+		let calls = 0;
 		const sampler: SystemSampler = {
 			latest: null,
 			sample: () =>
 				new Promise<SystemSample>((resolve) =>
-					setTimeout(() => resolve({ epoch_ms: Date.now() } as SystemSample), 40)
+					setTimeout(() => resolve({ epoch_ms: Date.now() } as SystemSample), durationMs(calls++))
 				)
 		};
-		const sent: { at: number; sampledAt: number }[] = [];
+		const sent: { at: number; age: number }[] = [];
 		const stop = systemProducer(sampler, 1000, createClock()).start((_e, d) =>
-			sent.push({ at: Date.now(), sampledAt: d.epoch_ms })
+			sent.push({ at: Date.now(), age: Date.now() - d.epoch_ms })
 		);
 		await vi.advanceTimersByTimeAsync(4000);
 		stop();
-		// The first reading at once; then one on each second. The second reading was scheduled before
-		// any was timed, so it started READ_AHEAD_MS early and waited 210 ms; the later ones start
-		// 40 × 1.5 + 20 = 80 ms early and wait 40 ms.
-		expect(sent.map((s) => s.at)).toEqual([40, 1000, 2000, 3000, 4000]);
-		expect(sent.map((s) => s.at - s.sampledAt)).toEqual([0, READ_AHEAD_MS - 40, 40, 40, 40]);
+		return { at: sent.map((s) => s.at), age: sent.map((s) => s.age) };
+	}
+
+	it('starts each reading as late as its recent readings allow, and sends it on the boundary', async () => {
+		const { at, age } = await sendTimes(() => 40);
+		// The first reading at once; then one on each second. Every later reading, the first
+		// boundary's included (its lead comes from the reading at start), starts 40 × 1.25 + 10 = 60 ms
+		// early and waits 20 ms.
+		expect(at).toEqual([40, 1000, 2000, 3000, 4000]);
+		expect(age).toEqual([0, 20, 20, 20, 20]);
+	});
+
+	it('is not held back for long by one slow reading', async () => {
+		// The reading at start takes 300 ms (the sampler's worker starting), every later one 40 ms.
+		const { at, age } = await sendTimes((n) => (n === 0 ? 300 : 40));
+		// At 1 s the lead is READ_AHEAD_MS (only the slow reading is timed), so it waits 210 ms; at 2 s
+		// it is 300 × 1.25 + 10, capped (two readings, both count); from 3 s on the slow one is left out.
+		expect(at).toEqual([300, 1000, 2000, 3000, 4000]);
+		expect(age).toEqual([0, READ_AHEAD_MS - 40, READ_AHEAD_MS - 40, 20, 20]);
 	});
 });
 
 describe('readAhead', () => {
-	it('leads by the slowest recent reading and a margin, within READ_AHEAD_MS and half the interval', () => {
+	it('leads by the recent readings and a margin, within READ_AHEAD_MS and half the interval', () => {
 		expect(readAhead([], 1000)).toBe(READ_AHEAD_MS);
 		expect(readAhead([], 200)).toBe(100);
-		expect(readAhead([10, 40, 20], 1000)).toBe(80);
+		expect(readAhead([40], 1000)).toBe(60);
+		expect(readAhead([90, 25], 1000)).toBe(123);
+		// From three readings on, the slowest is left out: one slow reading does not set the lead.
+		expect(readAhead([10, 40, 20], 1000)).toBe(35);
+		expect(readAhead([25, 25, 90, 25, 25], 1000)).toBe(42);
+		expect(readAhead([25, 25, 90, 25, 90], 1000)).toBe(123);
 		expect(readAhead([900], 1000)).toBe(READ_AHEAD_MS);
 		expect(readAhead([100], 200)).toBe(100);
 	});

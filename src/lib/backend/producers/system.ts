@@ -14,13 +14,17 @@ export interface SystemSampler {
 export const READ_AHEAD_MS = 250;
 
 /**
- * How long before its boundary the next reading starts: the slowest of the recent readings, with
- * a margin, so it is ready on time but is as fresh as it can be when the boundary sends it.
+ * How long before its boundary the next reading starts: the recent readings' duration with a
+ * margin, so it is ready on time but is as fresh as it can be when the boundary sends it. The
+ * slowest of them is left out once there are three, so that one slow reading (the sampler's
+ * start, a busy second) does not hold every sample back for the next five.
  */
 export function readAhead(recentMs: readonly number[], intervalMs: number): number {
 	const cap = Math.min(READ_AHEAD_MS, intervalMs / 2);
 	if (recentMs.length === 0) return cap;
-	return Math.min(cap, Math.ceil(Math.max(...recentMs) * 1.5) + 20);
+	const sorted = [...recentMs].sort((a, b) => b - a);
+	const slowest = sorted.length >= 3 ? sorted[1]! : sorted[0]!;
+	return Math.min(cap, Math.ceil(slowest * 1.25) + 10);
 }
 
 /** Readings whose duration sets the read-ahead. */
@@ -81,13 +85,19 @@ export function systemProducer(
 				const interval = intervalMs * slowFactor();
 				const now = clock.now();
 				const boundary = (Math.floor(now / interval) + 1) * interval;
-				const lead = readAhead(took, interval);
+				// Woken at the longest lead first, so the lead itself is worked out from the readings
+				// timed by then (the first boundary's, from the reading made at start).
+				const startReading = () => {
+					read(false);
+					timer = clock.timeout(onBoundary, boundary - clock.now());
+				};
 				timer = clock.timeout(
 					() => {
-						read(false);
-						timer = clock.timeout(onBoundary, boundary - clock.now());
+						const wait = boundary - readAhead(took, interval) - clock.now();
+						if (wait > 0) timer = clock.timeout(startReading, wait);
+						else startReading();
 					},
-					Math.max(0, boundary - lead - now)
+					Math.max(0, boundary - readAhead([], interval) - now)
 				);
 			};
 			// A fresh reading at once: the last one may be old if nobody listened for a while.
