@@ -15,6 +15,8 @@ import type { JobEvents, TrainingJobs } from '$lib/backend/training/jobs';
 import { startRedis, type StartedRedis } from '../../../tests/support/redis';
 import { waitFor } from '../../../tests/integration/server/app';
 import { createRedisBus, type RedisBus } from './redis-bus';
+import { createServerBackend } from './backend';
+import { readConfig } from './config';
 import { createRedisJobs } from './redis-jobs';
 
 let redis: StartedRedis;
@@ -319,5 +321,27 @@ describe('training jobs on Redis', () => {
 		await withRawRedis((raw) => raw.hDel(`j${prefix}:job:${created.id}`, 'seq'));
 		// The runner's next append cannot tell where the job stands: it drops the job.
 		await waitFor('a place to be free', async () => !('ok' in (await a.jobs.create(OPTIONS))));
+	});
+
+	it("names jobs with the app's newJobId when the server backend keeps them in Redis", async () => {
+		const bus = createRedisBus({ url: redis.url, prefix: `j${prefix}:`, onError: () => {} });
+		let made = 0;
+		const backend = createServerBackend({
+			bus,
+			config: readConfig({}),
+			sampler: { latest: null, sample: () => Promise.reject(new Error('not read here')) },
+			newJobId: () => `appjob${++made}x`
+		});
+		opened.push({ bus, jobs: backend.jobs });
+		await ready({ bus });
+		const first = await backend.jobs.create(OPTIONS);
+		const second = await backend.jobs.create(OPTIONS);
+		isJob(first);
+		isJob(second);
+		expect([first.id, second.id]).toEqual(['appjob1x', 'appjob2x']);
+		// The id is the one in Redis: another instance finds the job by it.
+		const other = instance();
+		await ready(other);
+		isJob(await other.jobs.get('appjob2x'));
 	});
 });
