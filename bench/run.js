@@ -415,17 +415,25 @@ function runCluster(opts) {
 }
 
 /**
- * The newest earlier results file (its name and summary), the baseline the endpoints path must not
- * regress against; null when there is none.
+ * The baseline the endpoints path must not regress against: the newest earlier results file from
+ * before the direct path, when (a) was `node build/index.js` (its name and summary; a later run's
+ * (a) is the direct path, another server). Null when there is none.
  */
 function previousResults() {
+	// `<date>.json` is that day's first run, `<date>-2.json` its second: newest first.
+	const order = (/** @type {string} */ name) => {
+		const [, date = '', n = '1'] = /^(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.json$/.exec(name) ?? [];
+		return `${date}-${n.padStart(4, '0')}`;
+	};
 	const files = readdirSync(RESULTS)
 		.filter((f) => /^\d{4}-\d{2}-\d{2}(-\d+)?\.json$/.test(f))
-		.sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
-	const newest = files.at(-1);
-	if (!newest) return null;
-	const json = JSON.parse(readFileSync(path.join(RESULTS, newest), 'utf8'));
-	return { file: `bench/results/${newest}`, startedAt: json.startedAt, summary: json.summary };
+		.sort((x, y) => order(y).localeCompare(order(x)));
+	for (const name of files) {
+		const json = JSON.parse(readFileSync(path.join(RESULTS, name), 'utf8'));
+		if (json.servers?.['a-endpoints']) continue;
+		return { file: `bench/results/${name}`, startedAt: json.startedAt, summary: json.summary };
+	}
+	return null;
 }
 
 /**
