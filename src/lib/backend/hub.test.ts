@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createMemoryBus, type FeedBus, type FeedMessage } from './bus';
 import { Hub, type Producer } from './hub';
 import { SseConnection } from './sse/connection';
-import { flushPending } from './fan-out';
+import { WRITES_PER_TURN, flushPending } from './fan-out';
 import { collect } from './testing';
 
 /** A producer the test drives by hand: `emit` publishes; `onStart` is what it sends as it starts. */
@@ -304,6 +304,49 @@ describe('Hub coalescing', () => {
 		manual.emit(2);
 		expect((await lateReader.events()).map((e) => e.id)).toEqual(['101', '102']);
 		expect((await earlyReader.events()).map((e) => e.id)).toEqual(['101', '102']);
+	});
+
+	it('spreads a fan-out to more clients than one turn writes over several turns, in order', async () => {
+		const { hub, manual } = setup(10);
+		const count = WRITES_PER_TURN + WRITES_PER_TURN / 2;
+		/** The ids each client got, one array per write. */
+		const writes = Array.from({ length: count }, () => [] as string[][]);
+		for (const got of writes) {
+			const client = connection();
+			const write = client.write.bind(client);
+			client.write = (bytes) => {
+				got.push([...new TextDecoder().decode(bytes).matchAll(/^id: (\d+)$/gm)].map((m) => m[1]!));
+				return write(bytes);
+			};
+			hub.join(client, { lastEventId: null });
+		}
+		const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+		manual.emit(1);
+		await nextTurn();
+		// One turn wrote to the first WRITES_PER_TURN clients; the rest wait for the next.
+		expect(writes.filter((w) => w.length > 0)).toHaveLength(WRITES_PER_TURN);
+		manual.emit(2);
+		await nextTurn();
+		// The next turn went on where the last one stopped: the clients not written to yet got both
+		// events in one write; then it went round again to give the first ones the second event.
+		const shapes = (from: number, to: number) =>
+			new Set(writes.slice(from, to).map((w) => JSON.stringify(w)));
+		const half = WRITES_PER_TURN / 2;
+		expect(shapes(WRITES_PER_TURN, count)).toEqual(new Set(['[["101","102"]]']));
+		expect(shapes(0, half)).toEqual(new Set(['[["101"],["102"]]']));
+		expect(shapes(half, WRITES_PER_TURN)).toEqual(new Set(['[["101"]]']));
+		await nextTurn();
+		expect(shapes(0, WRITES_PER_TURN)).toEqual(new Set(['[["101"],["102"]]']));
+		expect(writes.every((w) => w.flat().join() === '101,102')).toBe(true);
+	});
+
+	it('writes every client at once when flushed by hand, past WRITES_PER_TURN', () => {
+		const { hub, manual } = setup(10);
+		const clients = Array.from({ length: WRITES_PER_TURN + 1 }, () => connection());
+		for (const client of clients) hub.join(client, { lastEventId: null });
+		manual.emit(1);
+		flushPending();
+		expect(clients.every((c) => c.bytesWritten > 0)).toBe(true);
 	});
 
 	it('shares one write among clients with the same filter key, and filters per key', async () => {

@@ -383,16 +383,21 @@ export class Hub<T> {
 		if (queued) scheduleFlush(this);
 	}
 
-	/** Writes the turn's queued events, one chunk per client; called by the fan-out scheduler. */
-	flush(): void {
+	/**
+	 * Writes the queued events, one chunk per client; called by the fan-out scheduler. False when
+	 * the turn's writes ran out first: the rest stays queued for the next turn.
+	 */
+	flush(): boolean {
 		const tally = emptyTally();
+		let done = true;
 		for (const [key, group] of this.#groups) {
 			if (group.queued.length > 0) {
-				writeBatch(group.clients, group.queued, tally);
-				group.queued = [];
+				if (writeBatch(group.clients, group.queued, tally)) group.queued = [];
+				else done = false;
 			}
 			if (group.clients.size === 0) this.#groups.delete(key);
 		}
 		this.options.onFanOut?.(tally);
+		return done;
 	}
 }

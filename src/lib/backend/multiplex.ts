@@ -119,13 +119,17 @@ export class MultiplexChannel {
 		this.onEmpty();
 	}
 
-	/** Writes the turn's queued events, one chunk per client; called by the fan-out scheduler. */
-	flush(): void {
-		if (this.#queued.length === 0) return;
+	/**
+	 * Writes the queued events, one chunk per client; called by the fan-out scheduler. False when
+	 * the turn's writes ran out first: the rest stays queued for the next turn.
+	 */
+	flush(): boolean {
+		if (this.#queued.length === 0) return true;
 		const tally = emptyTally();
-		writeBatch(this.#clients, this.#queued, tally);
-		this.#queued = [];
+		const done = writeBatch(this.#clients, this.#queued, tally);
+		if (done) this.#queued = [];
 		this.onFanOut(tally);
+		return done;
 	}
 
 	#listen(): void {
