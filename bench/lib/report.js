@@ -400,7 +400,7 @@ function sizeTables(
 	return md;
 }
 
-/** The endpoints path against the old (a) of the newest earlier results file. */
+/** The endpoints path against the old (a) of the newest results file from before the direct path. */
 function regressionMarkdown(/** @type {any[]} */ rows, /** @type {any} */ baseline) {
 	const md = ['### Endpoints path against the earlier (a)', ''];
 	if (!rows.length || !baseline) {

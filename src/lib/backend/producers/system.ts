@@ -23,8 +23,8 @@ export function readAhead(recentMs: readonly number[], intervalMs: number): numb
 	const cap = Math.min(READ_AHEAD_MS, intervalMs / 2);
 	if (recentMs.length === 0) return cap;
 	const sorted = [...recentMs].sort((a, b) => b - a);
-	const slowest = sorted.length >= 3 ? sorted[1]! : sorted[0]!;
-	return Math.min(cap, Math.ceil(slowest * 1.25) + 10);
+	const slowestCounted = sorted.length >= 3 ? sorted[1]! : sorted[0]!;
+	return Math.min(cap, Math.ceil(slowestCounted * 1.25) + 10);
 }
 
 /** Readings whose duration sets the read-ahead. */
