@@ -87,6 +87,19 @@ function watch(job: JobEvents, lastEventId: number | null = null) {
 	};
 }
 
+/** Makes a job on `a` and watches it from `b`: the job on each instance, and `b`'s watcher. */
+async function createdAndWatched(
+	a: ReturnType<typeof instance>,
+	b: ReturnType<typeof instance>,
+	options: TrainingOptions
+) {
+	const created = await a.jobs.create(options);
+	isJob(created);
+	const there = await b.jobs.get(created.id);
+	isJob(there);
+	return { created, there, onB: watch(there) };
+}
+
 /**
  * Makes a job on `a`, watches it from `b`, and once `b` has seen `progressBefore` progress events
  * takes `a` away (its runner stops and its lease is given up); resolves with what `b`'s watcher got.
@@ -97,11 +110,7 @@ async function watchThroughTakeover(
 	progressBefore: number
 ): Promise<ParsedEvent[]> {
 	await ready(a, b);
-	const created = await a.jobs.create({ ...OPTIONS, step_ms: 40 });
-	isJob(created);
-	const there = await b.jobs.get(created.id);
-	isJob(there);
-	const onB = watch(there);
+	const { there, onB } = await createdAndWatched(a, b, { ...OPTIONS, step_ms: 40 });
 	await waitFor(`${progressBefore} progress events`, () => there.seq >= progressBefore);
 	a.jobs.dispose();
 	await a.bus.close();
@@ -134,11 +143,7 @@ describe('training jobs on Redis', () => {
 		const a = instance();
 		const b = instance();
 		await ready(a, b);
-		const created = await a.jobs.create(OPTIONS);
-		isJob(created);
-		const there = await b.jobs.get(created.id);
-		isJob(there);
-		const onB = watch(there);
+		const { created, onB } = await createdAndWatched(a, b, OPTIONS);
 		const onA = watch(created);
 		const events = await onB.events();
 		expect(idsOf(events)).toEqual(WHOLE_JOB);
@@ -281,11 +286,7 @@ describe('training jobs on Redis', () => {
 		const a = instance({ maxRunning: 1 });
 		const b = instance({ maxRunning: 1 });
 		await ready(a, b);
-		const created = await a.jobs.create({ ...OPTIONS, step_ms: 10_000 });
-		isJob(created);
-		const there = await b.jobs.get(created.id);
-		isJob(there);
-		const onB = watch(there);
+		const { created, onB } = await createdAndWatched(a, b, { ...OPTIONS, step_ms: 10_000 });
 		expect(await b.jobs.create(OPTIONS)).toMatchObject({ status: 429 });
 		// Redis restarts with no persistence: every key is gone.
 		await withRawRedis((raw) => raw.flushDb());
