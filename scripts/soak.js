@@ -93,8 +93,8 @@ async function startServer() {
 		{
 			cwd: ROOT,
 			env: {
-				// As `npm start` runs it.
 				...process.env,
+				// As `npm start` runs it.
 				...allocatorEnv(),
 				HOST: '127.0.0.1',
 				PORT: String(port),
